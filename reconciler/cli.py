@@ -51,10 +51,16 @@ def _files(files: tuple[Path, ...]) -> list[Path]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agenttasks")
-@click.option("--api-url", metavar="URL", help="API base URL, or sandbox:PATH for the built-in sandbox.")
+@click.option(
+    "--api-url", metavar="URL", help="API base URL, or sandbox:PATH for the built-in sandbox."
+)
 @click.option("--api-version", default="2022-11-28", show_default=True, metavar="V")
-@click.option("--max-wait", default=900.0, show_default=True, metavar="S", help="Longest rate-limit wait.")
-@click.option("--post-timeout", default=30.0, show_default=True, metavar="S", help="POST read timeout.")
+@click.option(
+    "--max-wait", default=900.0, show_default=True, metavar="S", help="Longest rate-limit wait."
+)
+@click.option(
+    "--post-timeout", default=30.0, show_default=True, metavar="S", help="POST read timeout."
+)
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request; show tracebacks of bugs.")
 @click.pass_context
@@ -132,9 +138,11 @@ def sandbox() -> None:
 @click.option("--repos", help="Comma-separated owner/name list; others answer 404.")
 @click.option("--speed", default=1.0, show_default=True, type=float, help="Lifecycle clock scale.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for outcomes and ids.")
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="Added to each response.")
+@click.option(
+    "--latency-ms", default=0, show_default=True, type=int, help="Added to each response."
+)
 @click.option("--fault", "faults", multiple=True, metavar="RULE", help="A fault rule; repeatable.")
-def sandbox_serve(  # noqa: PLR0913 - one parameter per documented option
+def sandbox_serve(
     host: str,
     port: int,
     data: Path | None,
@@ -191,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except AgentTasksError as error:
         _report(error)
         code = error.exit_code
-    except Exception as bug:  # noqa: BLE001 - the one place that turns a bug into exit 70
+    except Exception as bug:  # the one place that turns a bug into exit 70
         click.echo(
             f"Internal error: {type(bug).__name__}. This is a bug in agenttasks {__version__};"
             " please report it with the command you ran (add -v for the traceback).",

@@ -89,7 +89,8 @@ class Position:
     col: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        # Line 0 means the problem is the file as a whole (missing, unreadable, too large).
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
 
 
 @dataclass(frozen=True, order=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from reconciler.errors import Position
 
 
-class TaskState(str, Enum):
+class TaskState(StrEnum):
     """A task's state as the API reports it; ``unknown`` for values this version does not know."""
 
     QUEUED = "queued"
@@ -39,14 +39,14 @@ class TaskState(str, Enum):
             return cls.UNKNOWN
 
 
-class OnChange(str, Enum):
+class OnChange(StrEnum):
     """What a changed spec does to a task already created."""
 
     REPLACE = "replace"
     IGNORE = "ignore"
 
 
-class RetryState(str, Enum):
+class RetryState(StrEnum):
     """The end states a task may be re-run from."""
 
     FAILED = "failed"
