@@ -20,6 +20,7 @@ AgentTasksError                  exit 1 unless noted
 │   ├── TransportError           connection, timeout or protocol failure after retries
 │   ├── PaginationLoop           a Link "next" URL seen twice
 │   └── AmbiguousCreate          a POST that may or may not have created a task: never re-sent
+│       └── CreateUnconfirmed    … carrying the server time of the last answer (for the intent)
 ├── PartialApply                 exit 4: some creates failed or are unconfirmed
 ├── FollowFailed                 exit 3: a followed task ended badly or needs a person
 ├── WaitTimeout                  exit 6: --wait ran out of time
@@ -29,6 +30,7 @@ AgentTasksError                  exit 1 unless noted
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 
 
@@ -186,6 +188,17 @@ class PaginationLoop(ApiError):
 
 class AmbiguousCreate(ApiError):
     """A POST whose outcome is unknown: the task may exist. Never re-sent in the same run."""
+
+
+class CreateUnconfirmed(AmbiguousCreate):
+    """What the client raises for an ambiguous POST; ``server_time`` is the ``Date`` of the last
+    answer seen (None if none came), so the caller can date the intent in server time."""
+
+    def __init__(
+        self, message: str, *, server_time: datetime | None, url: str = "", status: int = 0
+    ) -> None:
+        self.server_time = server_time
+        super().__init__(message, method="POST", url=url, status=status)
 
 
 class PartialApply(AgentTasksError):
