@@ -1,0 +1,192 @@
+"""The five agent-task operations and ``GET /user``, over a store whose caller is authenticated."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from reconciler.sandbox import actions, render
+from reconciler.sandbox.lifecycle import phase, updated_at
+from reconciler.sandbox.query import ListQuery, parse_list_query
+from reconciler.sandbox.store import Store, StoredTask
+from reconciler.sandbox.wire import (
+    FieldError,
+    Request,
+    Response,
+    error,
+    json_response,
+    validation_failed,
+)
+
+_STRING_FIELDS = ("model", "custom_agent", "base_ref", "head_ref")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and when (the sandbox's time)."""
+
+    user_id: int
+    now: datetime
+
+
+def not_found() -> Response:
+    """GitHub's 404: also what a caller gets for what it may not see."""
+    return error(404, "Not Found")
+
+
+def _order_key(store: Store, query: ListQuery, now: datetime) -> dict[str, tuple[datetime, int]]:
+    speed = store.config.speed
+    keys: dict[str, tuple[datetime, int]] = {}
+    for seq, task in enumerate(store.tasks.values()):
+        stamp = task.created_at
+        if query.sort == "updated_at":
+            stamp = updated_at(task, phase(task, now, speed))
+        keys[task.id] = (stamp, seq)
+    return keys
+
+
+def _selected(task: StoredTask, query: ListQuery, now: datetime, speed: float) -> bool:
+    if (task.archived_at is not None) != query.archived:
+        return False
+    current = phase(task, now, speed)
+    if query.states is not None and current.state not in query.states:
+        return False
+    if query.creator_ids is not None and task.creator_id not in query.creator_ids:
+        return False
+    changed = updated_at(task, current).replace(microsecond=0)
+    return query.since is None or changed >= query.since
+
+
+def _link(request: Request, query: ListQuery, pages: int) -> str:
+    kept = [(k, v) for k, v in request.query if k not in ("page", "per_page")]
+
+    def url(page: int) -> str:
+        pairs = [*kept, ("page", str(page)), ("per_page", str(query.per_page))]
+        return f"{request.base_url}{request.path}?{urlencode(pairs)}"
+
+    links = []
+    if query.page < pages:
+        links.append(f'<{url(query.page + 1)}>; rel="next"')
+    if query.page > 1:
+        links.append(f'<{url(min(query.page - 1, pages))}>; rel="prev"')
+    links.append(f'<{url(1)}>; rel="first"')
+    links.append(f'<{url(pages)}>; rel="last"')
+    return ", ".join(links)
+
+
+def list_tasks(store: Store, request: Request, scope: list[StoredTask], now: datetime) -> Response:
+    """A page of ``scope`` filtered and sorted as the query asks, with ``Link`` and counters."""
+    query = parse_list_query(request.query, by_repo=request.path.startswith("/agents/repos/"))
+    if isinstance(query, list):
+        return validation_failed(query)
+    speed = store.config.speed
+    keys = _order_key(store, query, now)
+    chosen = [t for t in scope if _selected(t, query, now, speed)]
+    chosen.sort(key=lambda t: keys[t.id], reverse=query.direction == "desc")
+    pages = max(1, math.ceil(len(chosen) / query.per_page))
+    start = (query.page - 1) * query.per_page
+    body = {
+        "tasks": [
+            render.task_json(t, phase(t, now, speed), request.base_url)
+            for t in chosen[start : start + query.per_page]
+        ],
+        "total_active_count": sum(1 for t in scope if t.archived_at is None),
+        "total_archived_count": sum(1 for t in scope if t.archived_at is not None),
+    }
+    return json_response(200, body, ("link", _link(request, query, pages)))
+
+
+def list_for_repo(store: Store, request: Request, owner: str, repo: str, now: datetime) -> Response:
+    """``GET /agents/repos/{owner}/{repo}/tasks``: every creator's tasks in the repository."""
+    if not actions.visible(store, owner, repo):
+        return not_found()
+    name = f"{owner}/{repo}".lower()
+    scope = [t for t in store.tasks.values() if t.full_name.lower() == name]
+    return list_tasks(store, request, scope, now)
+
+
+def list_for_user(store: Store, request: Request, caller: Caller) -> Response:
+    """``GET /agents/tasks``: the caller's own tasks in every visible repository."""
+    scope = [
+        t
+        for t in store.tasks.values()
+        if t.creator_id == caller.user_id and actions.visible(store, t.owner, t.repo)
+    ]
+    return list_tasks(store, request, scope, caller.now)
+
+
+def get_task(
+    store: Store, request: Request, task_id: str, repo: str | None, now: datetime
+) -> Response:
+    """Both get operations: 404 for an unknown id, or one in another repository than ``repo``."""
+    task = store.tasks.get(task_id)
+    if task is None or not actions.visible(store, task.owner, task.repo):
+        return not_found()
+    if repo is not None and task.full_name.lower() != repo.lower():
+        return not_found()
+    current = phase(task, now, store.config.speed)
+    return json_response(200, render.detail_json(task, current, request.base_url))
+
+
+def _body_errors(body: dict[str, object]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    prompt = body.get("prompt")
+    if "prompt" not in body:
+        errors.append(FieldError("prompt", "missing_field", "prompt is required."))
+    elif not isinstance(prompt, str):
+        errors.append(FieldError("prompt", "invalid", "prompt must be a string."))
+    elif not prompt.strip():
+        errors.append(FieldError("prompt", "invalid", "prompt cannot be blank."))
+    for name in _STRING_FIELDS:
+        if name in body and not isinstance(body[name], str):
+            errors.append(FieldError(name, "invalid", f"{name} must be a string."))
+    if "create_pull_request" in body and not isinstance(body["create_pull_request"], bool):
+        errors.append(
+            FieldError("create_pull_request", "invalid", "create_pull_request must be a boolean.")
+        )
+    return errors
+
+
+def _optional(body: dict[str, object], name: str) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) else None
+
+
+def create_task(store: Store, request: Request, owner: str, repo: str, caller: Caller) -> Response:
+    """``POST /agents/repos/{owner}/{repo}/tasks``: 201 with the new, queued task."""
+    if not actions.visible(store, owner, repo):
+        return not_found()
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return error(400, "Problems parsing JSON")
+    if not isinstance(body, dict):
+        return error(400, "Body should be a JSON object")
+    if problems := _body_errors(body):
+        return validation_failed(problems)
+    new = actions.NewTask(
+        owner=owner,
+        repo=repo,
+        prompt=str(body["prompt"]),
+        creator_id=caller.user_id,
+        base_ref=_optional(body, "base_ref"),
+        head_ref=_optional(body, "head_ref"),
+        model=_optional(body, "model"),
+        custom_agent=_optional(body, "custom_agent"),
+        create_pull_request=body.get("create_pull_request") is True,
+    )
+    try:
+        task = actions.create(store, new, caller.now)
+    except ValueError as bad:
+        return validation_failed([FieldError("prompt", "custom", str(bad))])
+    current = phase(task, caller.now, store.config.speed)
+    return json_response(201, render.task_json(task, current, request.base_url))
+
+
+def user(caller: Caller) -> Response:
+    """``GET /user``: the token's user."""
+    body = {"login": f"sandbox-user-{caller.user_id}", "id": caller.user_id, "type": "User"}
+    return json_response(200, body)

@@ -1,0 +1,182 @@
+"""The sandbox's pure core: ``handle(store, request, now) -> Response``.
+
+No I/O and no clock: the adapter passes ``now`` and performs the response's ``effect``. Order of
+work for one request: route (404 / 405), record, faults that strike before processing, API
+version, authentication, rate limit, the operation, faults that strike after a commit, and the
+headers every GitHub response carries (``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from email.utils import format_datetime
+from urllib.parse import unquote
+
+from reconciler.sandbox import control, endpoints
+from reconciler.sandbox.endpoints import Caller
+from reconciler.sandbox.inject import Strike, strike
+from reconciler.sandbox.ratelimit import count, rate_headers
+from reconciler.sandbox.store import RecordedRequest, Store
+from reconciler.sandbox.wire import Request, Response, error
+
+API_VERSIONS = ("2022-11-28", "2026-03-10")
+_ALLOW = {
+    "tasks-repo": "GET, POST",
+    "task-repo": "GET",
+    "tasks": "GET",
+    "task": "GET",
+    "user": "GET",
+}
+OPERATIONS = {
+    ("tasks-repo", "GET"): "agent-tasks/list-tasks-for-repo",
+    ("tasks-repo", "POST"): "agent-tasks/create-task-in-repo",
+    ("task-repo", "GET"): "agent-tasks/get-task-by-repo-and-id",
+    ("tasks", "GET"): "agent-tasks/list-tasks",
+    ("task", "GET"): "agent-tasks/get-task-by-id",
+    ("user", "GET"): "users/get-authenticated",
+}
+
+
+def route(path: str) -> tuple[str, list[str]] | None:
+    """The route a raw path names and its decoded parameters, or None for an unknown path."""
+    parts = [unquote(p) for p in path.split("/")[1:]] if path.startswith("/") else []
+    if any(p == "" for p in parts):
+        return None  # a trailing or doubled slash: GitHub answers 404
+    if parts == ["user"]:
+        return "user", []
+    if parts[:2] == ["agents", "tasks"] and len(parts) in (2, 3):
+        return ("tasks", []) if len(parts) == 2 else ("task", parts[2:])
+    if parts[:2] == ["agents", "repos"] and len(parts) in (5, 6) and parts[4] == "tasks":
+        return (
+            ("tasks-repo", parts[2:4]) if len(parts) == 5 else ("task-repo", parts[2:4] + parts[5:])
+        )
+    return None
+
+
+def _record(store: Store, request: Request, now: datetime) -> RecordedRequest:
+    try:
+        body = json.loads(request.body) if request.body else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    entry = RecordedRequest(request.method.upper(), unquote(request.path), request.query, body, now)
+    store.requests.append(entry)
+    return entry
+
+
+def _token(request: Request) -> str | None:
+    value = request.header("authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() in ("bearer", "token") and token.strip() else ""
+
+
+def authenticate(store: Store, request: Request) -> int | Response:
+    """The caller's user id, or the 401 GitHub gives."""
+    token = _token(request)
+    config = store.config
+    if token is None:
+        if config.anonymous:
+            return config.user_id
+        return error(401, "Requires authentication")
+    if token in store.tokens:
+        return store.tokens[token]
+    if config.token is not None and token != config.token:
+        return error(401, "Bad credentials")
+    return config.user_id
+
+
+def _dispatch(
+    store: Store, request: Request, name: str, params: list[str], caller: Caller
+) -> Response:
+    if name == "user":
+        return endpoints.user(caller)
+    if name == "tasks":
+        return endpoints.list_for_user(store, request, caller)
+    if name == "task":
+        return endpoints.get_task(store, request, params[0], None, caller.now)
+    owner, repo = params[0], params[1]
+    if name == "task-repo":
+        return endpoints.get_task(store, request, params[2], f"{owner}/{repo}", caller.now)
+    if request.method.upper() == "POST":
+        return endpoints.create_task(store, request, owner, repo, caller)
+    return endpoints.list_for_repo(store, request, owner, repo, caller.now)
+
+
+def _version_problem(request: Request) -> Response | None:
+    version = request.header("x-github-api-version")
+    if version is None or version in API_VERSIONS:
+        return None
+    return error(400, f"{version!r} is not a supported version for this endpoint.")
+
+
+def _operate(
+    store: Store, request: Request, name: str, params: list[str], now: datetime
+) -> tuple[Response, int]:
+    if (problem := _version_problem(request)) is not None:
+        return problem, 0
+    who = authenticate(store, request)
+    if isinstance(who, Response):
+        return who, 0
+    if not count(store, who, now):
+        return error(403, f"API rate limit exceeded for user ID {who}."), who
+    return _dispatch(store, request, name, params, Caller(who, now)), who
+
+
+def handle(store: Store, request: Request, now: datetime) -> Response:
+    """Answer one request, changing the store as the API would."""
+    if request.path.startswith("/_sandbox/"):
+        answer = control.handle_control(store, request, now) if request.control else None
+        return _finish(answer or endpoints.not_found(), store.effective_now(now), store, None)
+    now = store.effective_now(now)
+    found = route(request.path)
+    if found is None:
+        _record(store, request, now)
+        return _finish(endpoints.not_found(), now, store, None)
+    name, params = found
+    method = request.method.upper()
+    operation = OPERATIONS.get((name, method))
+    entry = _record(store, request, now)
+    if operation is None:
+        return _finish(error(405, "Method Not Allowed", ("allow", _ALLOW[name])), now, store, None)
+    before, after, latency = strike(store, method, entry.path)
+    if before is not None:
+        entry.fault = before.kind
+        return _finish(before.respond(store.config.user_id), now, store, operation, latency, before)
+    answer, user_id = _operate(store, request, name, params, now)
+    if after is not None and answer.status == 201:
+        entry.fault = after.kind
+        answer = after.after_commit(answer)
+    elif after is not None:
+        after.fault.fired -= 1  # nothing was committed, so the rule is not spent
+    return _finish(answer, now, store, operation, latency, None, user_id)
+
+
+def _finish(
+    answer: Response,
+    now: datetime,
+    store: Store,
+    operation: str | None,
+    latency: float = 0.0,
+    fault: Strike | None = None,
+    user_id: int = 0,
+) -> Response:
+    limits = fault.rate_headers(now) if fault is not None else None
+    headers = (
+        *answer.headers,
+        ("date", format_datetime(now, usegmt=True)),
+        *(limits or rate_headers(store, user_id, now)),
+        ("x-github-request-id", f"SANDBOX:{len(store.requests):08X}"),
+        ("x-github-api-version-selected", API_VERSIONS[0]),
+    )
+    extra = store.config.latency_ms / 1000.0
+    return Response(
+        answer.status,
+        headers,
+        answer.body,
+        answer.effect,
+        answer.hold_seconds,
+        latency + extra,
+        operation,
+    )

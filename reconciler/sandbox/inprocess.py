@@ -1,0 +1,183 @@
+"""``Sandbox``: the Python API over one store, for tests, ``demo`` and ``sandbox:PATH``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+import httpx
+
+from reconciler.sandbox import actions
+from reconciler.sandbox.clock import real_clock
+from reconciler.sandbox.faults import FaultRule
+from reconciler.sandbox.lifecycle import phase, updated_at
+from reconciler.sandbox.store import ActiveFault, Config, RecordedRequest, Store, StoredTask
+from reconciler.sandbox.transport import make_transport
+from reconciler.sandbox.wire import Request, Response
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as the sandbox holds it, at the sandbox's current time."""
+
+    id: str
+    repo: str
+    creator_id: int
+    prompt: str
+    state: str
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    base_ref: str | None
+    head_ref: str | None
+    model: str | None
+    custom_agent: str | None
+    create_pull_request: bool
+
+
+class Sandbox:
+    """The agent tasks API in memory.
+
+    ``Sandbox(*, user_id=1, token=None, repos=None, speed=1.0, seed=0, clock=None)``: requests
+    need a token (any token, or exactly ``token`` when given; ``map_token`` adds others) and act
+    as ``user_id``; ``repos`` limits the repositories that exist (else every valid name does);
+    ``speed`` scales the lifecycle; ``seed`` makes ids and rate-based faults repeatable;
+    ``clock`` is a callable returning an aware UTC datetime (``ManualClock``), None = real time.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_id: int = 1,
+        token: str | None = None,
+        repos: Iterable[str] | None = None,
+        speed: float = 1.0,
+        seed: int = 0,
+        clock: Callable[[], datetime] | None = None,
+        anonymous: bool = False,
+        latency_ms: int = 0,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        allowed = None if repos is None else frozenset(r.lower() for r in repos)
+        config = Config(user_id, token, anonymous, allowed, speed, seed, latency_ms)
+        self.store = Store(config=config)
+        self.clock: Callable[[], datetime] = clock or real_clock
+        self.lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """The sandbox's current time."""
+        return self.store.effective_now(self.clock())
+
+    def transport(
+        self, after: Callable[[Request, Response], None] | None = None
+    ) -> httpx.MockTransport:
+        """An httpx transport answering from this sandbox, in-process (see ``transport.py``)."""
+        return make_transport(self.store, self.clock, self.lock, after)
+
+    def create_task(
+        self,
+        repo: str,
+        prompt: str = "A sandbox task",
+        *,
+        creator_id: int | None = None,
+        base_ref: str | None = None,
+        head_ref: str | None = None,
+        model: str | None = None,
+        custom_agent: str | None = None,
+        create_pull_request: bool = False,
+        created_at: datetime | None = None,
+    ) -> str:
+        """Add a task without a request (another creator's, or bulk seeding); returns its id."""
+        owner, _, name = repo.partition("/")
+        if not actions.valid_repository(owner, name):
+            raise ValueError(f"{repo!r} is not a valid owner/name")
+        new = actions.NewTask(
+            owner=owner,
+            repo=name,
+            prompt=prompt,
+            creator_id=self.store.config.user_id if creator_id is None else creator_id,
+            base_ref=base_ref,
+            head_ref=head_ref,
+            model=model,
+            custom_agent=custom_agent,
+            create_pull_request=create_pull_request,
+        )
+        with self.lock:
+            return actions.create(self.store, new, created_at or self.now()).id
+
+    def archive(self, task_id: str) -> None:
+        """Archive a task (``KeyError`` if unknown)."""
+        with self.lock:
+            actions.archive(self.store, task_id, self.now())
+
+    def unarchive(self, task_id: str) -> None:
+        """Unarchive a task."""
+        with self.lock:
+            actions.unarchive(self.store, task_id, self.now())
+
+    def delete(self, task_id: str) -> None:
+        """Delete a task: its GET answers 404 from now on."""
+        with self.lock:
+            actions.delete(self.store, task_id)
+
+    def set_state(self, task_id: str, state: str | Enum) -> None:
+        """Force a task's state from now on (accepts ``TaskState`` members too)."""
+        value = state.value if isinstance(state, Enum) else state
+        with self.lock:
+            actions.set_state(self.store, task_id, str(value), self.now())
+
+    def map_token(self, token: str, user_id: int) -> None:
+        """Requests with ``token`` act as ``user_id``."""
+        with self.lock:
+            self.store.tokens[token] = user_id
+
+    def add_fault(self, rule: FaultRule | str) -> None:
+        """Add a fault rule (a ``FaultRule`` or its text form, see ``faults.py``)."""
+        parsed = FaultRule.parse(rule) if isinstance(rule, str) else rule
+        with self.lock:
+            self.store.faults.append(ActiveFault(parsed))
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        with self.lock:
+            self.store.faults.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every API request received (method, path, query, json, time, fault), oldest first."""
+        with self.lock:
+            return list(self.store.requests)
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests."""
+        with self.lock:
+            self.store.requests.clear()
+
+    def tasks(self) -> list[TaskView]:
+        """Every task, archived or not, by any creator, in creation order."""
+        now = self.now()
+        with self.lock:
+            return [_view(t, now, self.store.config.speed) for t in self.store.tasks.values()]
+
+
+def _view(task: StoredTask, now: datetime, speed: float) -> TaskView:
+    current = phase(task, now, speed)
+    return TaskView(
+        id=task.id,
+        repo=task.full_name,
+        creator_id=task.creator_id,
+        prompt=task.prompt,
+        state=current.state,
+        archived=task.archived_at is not None,
+        created_at=task.created_at,
+        updated_at=updated_at(task, current),
+        base_ref=task.base_ref,
+        head_ref=task.head_ref,
+        model=task.model,
+        custom_agent=task.custom_agent,
+        create_pull_request=task.create_pull_request,
+    )

@@ -1,0 +1,93 @@
+"""Stored tasks as the API's JSON: the ``Task`` and ``TaskDetail`` schemas of the OpenAPI."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reconciler.sandbox.lifecycle import Phase, updated_at
+from reconciler.sandbox.store import StoredTask, iso, stable_id
+
+_MARKERS = re.compile(r"\[sandbox:[^\]]*\]")
+
+
+def task_name(prompt: str) -> str:
+    """A human-readable name from the prompt: its first non-empty line, markers removed, clipped."""
+    for line in _MARKERS.sub("", prompt).splitlines():
+        text = " ".join(line.split())
+        if text:
+            return text if len(text) <= 80 else text[:79] + "…"
+    return "Untitled task"
+
+
+def head_ref(task: StoredTask) -> str:
+    """The branch the agent works on: the one given, else ``copilot/<slug of the name>``."""
+    if task.head_ref:
+        return task.head_ref
+    slug = re.sub(r"[^a-z0-9]+", "-", task_name(task.prompt).lower()).strip("-")[:40]
+    return f"copilot/{slug or 'task'}"
+
+
+def _artifacts(task: StoredTask, current: Phase) -> list[dict[str, Any]]:
+    if current.state == "queued":
+        return []
+    branch = {"head_ref": head_ref(task), "base_ref": task.base_ref or "main"}
+    found: list[dict[str, Any]] = [{"provider": "github", "type": "branch", "data": branch}]
+    if task.create_pull_request and current.state == "completed":
+        data = {"id": task.pull_id, "global_id": f"PR_sandbox{task.pull_id}"}
+        found.append({"provider": "github", "type": "pull", "data": data})
+    return found
+
+
+def task_json(task: StoredTask, current: Phase, base_url: str) -> dict[str, Any]:
+    """One task as the list, create and get operations return it."""
+    owner_id = stable_id("owner", task.owner)
+    out: dict[str, Any] = {
+        "id": task.id,
+        "url": f"{base_url}/agents/repos/{task.full_name}/tasks/{task.id}",
+        "html_url": f"https://github.com/{task.full_name}/copilot/tasks/{task.id}",
+        "name": task_name(task.prompt),
+        "creator": {"id": task.creator_id},
+        "creator_type": "user",
+        "owner": {"id": owner_id},
+        "repository": {"id": stable_id("repo", task.full_name)},
+        "state": current.state,
+        "session_count": 1,
+        "artifacts": _artifacts(task, current),
+        "archived_at": iso(task.archived_at) if task.archived_at else None,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(updated_at(task, current)),
+    }
+    if task.custom_agent is not None:
+        out["custom_agent"] = {"id": task.custom_agent}
+    return out
+
+
+def session_json(task: StoredTask, current: Phase) -> dict[str, Any]:
+    """The task's one session: what it was started with, verbatim."""
+    out: dict[str, Any] = {
+        "id": task.session_id,
+        "name": task_name(task.prompt),
+        "user": {"id": task.creator_id},
+        "owner": {"id": stable_id("owner", task.owner)},
+        "repository": {"id": stable_id("repo", task.full_name)},
+        "task_id": task.id,
+        "state": current.state,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(current.since),
+        "prompt": task.prompt,
+        "head_ref": head_ref(task),
+        "base_ref": task.base_ref or "main",
+    }
+    if task.model is not None:
+        out["model"] = task.model
+    if current.completed_at is not None:
+        out["completed_at"] = iso(current.completed_at)
+    if current.state == "failed":
+        out["error"] = {"message": "The agent encountered an error (sandbox outcome)."}
+    return out
+
+
+def detail_json(task: StoredTask, current: Phase, base_url: str) -> dict[str, Any]:
+    """A task with its sessions, as the two get operations return it."""
+    return {**task_json(task, current, base_url), "sessions": [session_json(task, current)]}

@@ -1,0 +1,151 @@
+"""The HTTP adapter: ``agenttasks sandbox serve`` answers ``handle`` over aiohttp.
+
+Latency and holds are ``await asyncio.sleep`` (other requests keep flowing). ``reset`` and
+``refused`` close the connection with a TCP reset before the request is processed (a served
+socket cannot truly refuse a connection it has accepted, so both look like a reset);
+``commit_then_drop`` closes it cleanly, without an answer, after the store committed.
+Control routes answer loopback peers only. Prints ``sandbox listening on http://HOST:PORT``
+once ready; stops on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import signal
+import socket
+import struct
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from reconciler.errors import UsageError
+from reconciler.sandbox import persist
+from reconciler.sandbox.clock import real_clock
+from reconciler.sandbox.faults import FaultRule
+from reconciler.sandbox.handler import handle
+from reconciler.sandbox.inprocess import Sandbox
+from reconciler.sandbox.observe import notify
+from reconciler.sandbox.wire import Effect, Request, Response
+
+
+def _loopback(peer: str | None) -> bool:
+    try:
+        return peer is not None and ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
+
+
+async def _plain(request: web.Request) -> Request:
+    return Request(
+        method=request.method,
+        path=request.raw_path.split("?", 1)[0],
+        query=tuple(parse_qsl(request.query_string, keep_blank_values=True)),
+        headers=tuple((k.lower(), v) for k, v in request.headers.items()),
+        body=await request.read(),
+        base_url=f"{request.scheme}://{request.host}",
+        control=_loopback(request.remote),
+    )
+
+
+def _close(request: web.Request, *, reset: bool) -> None:
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        # SO_LINGER 0 makes close() send RST: the client sees a reset, not a clean EOF.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class _App:
+    def __init__(self, sandbox: Sandbox, data: Path | None) -> None:
+        self.sandbox = sandbox
+        self.data = data
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        plain = await _plain(request)
+        answer = handle(self.sandbox.store, plain, real_clock())
+        if self.data is not None and plain.method.upper() != "GET":
+            persist.save(self.sandbox.store, self.data)
+        notify(plain, answer)
+        if answer.latency_seconds > 0:
+            await asyncio.sleep(answer.latency_seconds)
+        return await self._enact(request, answer)
+
+    async def _enact(self, request: web.Request, answer: Response) -> web.StreamResponse:
+        if answer.effect in (Effect.RESET, Effect.REFUSED, Effect.DROP):
+            # A drop is a clean close after the commit (the client reads EOF where a response
+            # should be); reset and refused are a TCP reset.
+            _close(request, reset=answer.effect is not Effect.DROP)
+            raise asyncio.CancelledError  # aiohttp's quiet way out of a closed connection
+        if answer.effect is Effect.HOLD:
+            await asyncio.sleep(answer.hold_seconds)
+        headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+        response = web.Response(status=answer.status, body=answer.body)
+        for key, value in headers:
+            response.headers.add(key, value)
+        return response
+
+
+def build(sandbox: Sandbox, data: Path | None) -> web.Application:
+    """The aiohttp application answering every path from ``sandbox``."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", _App(sandbox, data))
+    return app
+
+
+async def _run(app: web.Application, host: str, port: int) -> None:
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bound = runner.addresses[0]
+    shown = f"[{host}]" if ":" in host else host
+    sys.stdout.write(f"sandbox listening on http://{shown}:{bound[1]}\n")
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    data: Path | None,
+    token: str | None,
+    user_id: int,
+    repos: list[str],
+    speed: float,
+    seed: int,
+    latency_ms: int,
+    faults: list[str],
+) -> None:
+    """Serve a sandbox until SIGINT or SIGTERM (see the module docstring)."""
+    if speed <= 0:
+        raise UsageError(f"--speed {speed} must be positive")
+    sandbox = Sandbox(
+        user_id=user_id,
+        token=token,
+        repos=repos or None,
+        speed=speed,
+        seed=seed,
+        latency_ms=latency_ms,
+    )
+    for text in faults:
+        try:
+            sandbox.add_fault(FaultRule.parse(text))
+        except ValueError as bad:
+            raise UsageError(f"--fault {text!r}: {bad}") from None
+    if data is not None:
+        persist.load(sandbox.store, data)
+    asyncio.run(_run(build(sandbox, data), host, port))

@@ -1,0 +1,163 @@
+"""The sandbox's in-memory store: tasks, token map, faults, recorded requests, and its codec.
+
+Pure data: nothing here reads a clock or a file. Randomness comes from a counter mixed with the
+seed, so the same seed and the same requests give the same ids, and a store loaded from disk keeps
+drawing where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reconciler.sandbox.faults import FaultRule
+
+FORMAT = 1
+
+
+@dataclass
+class Config:
+    """How the sandbox behaves; fixed at start."""
+
+    user_id: int = 1
+    token: str | None = None
+    anonymous: bool = False  # accept requests without a token (the ``sandbox:PATH`` form)
+    repos: frozenset[str] | None = None  # lower-cased owner/name; None = every valid name
+    speed: float = 1.0
+    seed: int = 0
+    latency_ms: int = 0
+
+
+@dataclass
+class StoredTask:
+    """A task as the store keeps it; its state is derived from ``created_at`` and the clock."""
+
+    id: str
+    owner: str
+    repo: str
+    creator_id: int
+    prompt: str
+    created_at: datetime
+    outcome: str
+    session_id: str
+    pull_id: int
+    base_ref: str | None = None
+    head_ref: str | None = None
+    model: str | None = None
+    custom_agent: str | None = None
+    create_pull_request: bool = False
+    archived_at: datetime | None = None
+    forced_state: str | None = None
+    forced_at: datetime | None = None
+    touched_at: datetime | None = None  # archive / unarchive: a change with no state change
+
+    @property
+    def full_name(self) -> str:
+        """``owner/repo`` as created."""
+        return f"{self.owner}/{self.repo}"
+
+
+@dataclass
+class RecordedRequest:
+    """A request the sandbox received: what tests assert on."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    json: Any
+    time: datetime
+    fault: str | None = None
+
+
+@dataclass
+class ActiveFault:
+    """A fault rule and how often it has fired."""
+
+    rule: FaultRule
+    fired: int = 0
+
+
+@dataclass
+class Store:
+    """Everything the handler reads and changes."""
+
+    config: Config = field(default_factory=Config)
+    tasks: dict[str, StoredTask] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    faults: list[ActiveFault] = field(default_factory=list)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    draws: int = 0
+    clock_offset: float = 0.0
+    frozen_at: datetime | None = None
+    rate_window: dict[int, tuple[datetime, int]] = field(default_factory=dict)
+
+    def rng(self) -> random.Random:
+        """A fresh generator for the next draw: deterministic in (seed, number of draws)."""
+        self.draws += 1
+        return random.Random(f"{self.config.seed}:{self.draws}")
+
+    def new_uuid(self) -> str:
+        """A UUID4-shaped id drawn from the seeded generator."""
+        return str(uuid.UUID(int=self.rng().getrandbits(128), version=4))
+
+    def effective_now(self, now: datetime) -> datetime:
+        """The sandbox's time: the adapter's clock, shifted or frozen by the control route."""
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return now + timedelta(seconds=self.clock_offset)
+
+
+def stable_id(kind: str, name: str) -> int:
+    """A positive database-style id for an owner or repository, stable across runs."""
+    digest = hashlib.sha256(f"{kind}:{name.lower()}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 900_000_000 + 1_000_000
+
+
+def iso(moment: datetime) -> str:
+    """GitHub's timestamp form: UTC, seconds precision, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def task_to_json(task: StoredTask) -> dict[str, Any]:
+    """A stored task as JSON for the data file."""
+    out: dict[str, Any] = dict(vars(task))
+    for key in ("created_at", "archived_at", "forced_at", "touched_at"):
+        value = out[key]
+        out[key] = value.isoformat() if value else None
+    return out
+
+
+def task_from_json(data: dict[str, Any]) -> StoredTask:
+    """A stored task read back from the data file."""
+    values = dict(data)
+    for key in ("archived_at", "forced_at", "touched_at"):
+        values[key] = _when(values.get(key))
+    values["created_at"] = datetime.fromisoformat(values["created_at"])
+    return StoredTask(**values)
+
+
+def dump(store: Store) -> dict[str, Any]:
+    """What ``--data`` and ``sandbox:PATH`` persist: tasks, token map and the draw counter."""
+    return {
+        "format": FORMAT,
+        "draws": store.draws,
+        "tokens": dict(store.tokens),
+        "tasks": [task_to_json(t) for t in store.tasks.values()],
+    }
+
+
+def load_into(store: Store, data: dict[str, Any]) -> None:
+    """Restore what ``dump`` wrote; a file of another format is refused."""
+    if data.get("format") != FORMAT:
+        raise ValueError(f"sandbox data format {data.get('format')!r} is not {FORMAT}")
+    store.draws = int(data["draws"])
+    store.tokens = {str(k): int(v) for k, v in data["tokens"].items()}
+    store.tasks = {t["id"]: task_from_json(t) for t in data["tasks"]}

@@ -1,0 +1,54 @@
+"""``sandbox:PATH[?speed=X&seed=N&user_id=N]``: the sandbox in-process, its tasks kept in PATH.
+
+PATH is relative to the working directory. The file is read when the URL is opened and replaced
+atomically after every request that may have changed it (any method but GET). The real clock is
+used and no token is needed (any token, or none, acts as ``user_id``, default 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import httpx
+
+from reconciler.sandbox import persist
+from reconciler.sandbox.inprocess import Sandbox
+from reconciler.sandbox.wire import Request, Response
+
+PREFIX = "sandbox:"
+
+
+def open_sandbox(url: str) -> tuple[Sandbox, Path]:
+    """The sandbox a ``sandbox:`` URL names, loaded from its file, and that file's path."""
+    if not url.startswith(PREFIX):
+        raise ValueError(f"{url!r} is not a sandbox:PATH URL")
+    location, _, raw_query = url[len(PREFIX) :].partition("?")
+    if not location:
+        raise ValueError(f"{url!r} names no file: use sandbox:PATH")
+    options = dict(parse_qsl(raw_query, keep_blank_values=True))
+    unknown = set(options) - {"speed", "seed", "user_id"}
+    if unknown:
+        raise ValueError(
+            f"unknown sandbox option(s) {', '.join(sorted(unknown))}: use speed, seed, user_id"
+        )
+    sandbox = Sandbox(
+        user_id=int(options.get("user_id", "1")),
+        speed=float(options.get("speed", "1")),
+        seed=int(options.get("seed", "0")),
+        anonymous=True,
+    )
+    path = Path(location)
+    persist.load(sandbox.store, path)
+    return sandbox, path
+
+
+def open_sandbox_url(url: str) -> httpx.BaseTransport:
+    """An httpx transport for ``sandbox:PATH?speed=50&seed=1`` (see the module docstring)."""
+    sandbox, path = open_sandbox(url)
+
+    def save(request: Request, response: Response) -> None:
+        if request.method.upper() != "GET":
+            persist.save(sandbox.store, path)
+
+    return sandbox.transport(after=save)
