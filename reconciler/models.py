@@ -33,10 +33,12 @@ class TaskState(StrEnum):
     @classmethod
     def parse(cls, value: object) -> TaskState:
         """Read an API value; anything unrecognised is ``UNKNOWN``, never an error."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
+        if isinstance(value, str):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        return cls.UNKNOWN
 
 
 class OnChange(StrEnum):
