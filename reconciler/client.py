@@ -1,0 +1,354 @@
+"""The agent tasks client: httpx around the pure ``api``, ``retry``, ``ratelimit`` and ``diagnose``.
+
+One ``httpx.Client`` per run, shared by a bounded thread pool for listings across repositories.
+Time, sleep, randomness, logging and warnings are injected (``Hooks``) so tests run on a fake
+clock. The token is only ever put in the Authorization header: messages and logs never see it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from reconciler import __version__, api, diagnose
+from reconciler.api import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
+from reconciler.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
+from reconciler.errors import ApiError, TransportError
+from reconciler.models import RemoteTask, RequestBody, TaskDetail
+from reconciler.ratelimit import (
+    DEFAULT_CREATE_RATE,
+    CreateLimiter,
+    CreateRate,
+    Outcome,
+    TransportFailure,
+    Wait,
+    idempotent,
+    not_sent_only,
+    rate_limit_wait,
+)
+from reconciler.urls import describe, inside_api, join_link, redirect_target, split_repo
+
+DEFAULT_API_VERSION = "2022-11-28"
+MAX_RATE_LIMIT_WAITS = 8
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT = 10.0
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Raised before a byte of the request left: the server certainly did not act on it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The knobs the command line sets (DESIGN §6)."""
+
+    api_version: str = DEFAULT_API_VERSION
+    max_wait: float = 900.0
+    post_timeout: float = 30.0
+    get_timeout: float = 30.0
+    concurrency: int = 8
+    create_rate: str = DEFAULT_CREATE_RATE
+    get_retries: int = 4
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """The client's effects, injected: wall clock, sleep, jitter, ``-v`` log, warnings."""
+
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    rand: Callable[[], float] = random.random
+    monotonic: Callable[[], float] = time.perf_counter
+    log: Callable[[str], None] | None = None
+    warn: Callable[[str], None] | None = None
+
+
+class AgentTasksClient:
+    """The five agent-task endpoints plus ``GET /user``, with retries, rate limits and paging."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Token,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        settings: Settings = Settings(),
+        hooks: Hooks = Hooks(),
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.settings, self._hooks, self._token = settings, hooks, token
+        self._limiter = CreateLimiter(CreateRate.parse(settings.create_rate))
+        self._get_policy = idempotent(retries=settings.get_retries, rand=hooks.rand)
+        self._post_policy = not_sent_only(rand=hooks.rand)
+        self._lock = threading.Lock()
+        self._user_id: int | None = None
+        self._server_time: datetime | None = None
+        self._warned = False
+        self._http = httpx.Client(transport=transport, follow_redirects=False, timeout=30.0)
+
+    def __enter__(self) -> AgentTasksClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    @property
+    def server_time(self) -> datetime | None:
+        """The ``Date`` of the last answer received: the server's clock, for intents."""
+        with self._lock:
+            return self._server_time
+
+    def user_id(self) -> int:
+        """The token's user id (``GET /user``, once per client); doubles as a token check."""
+        with self._lock:
+            cached = self._user_id
+        if cached is None:
+            cached = api.parse_user_id(self._call(api.get_user()).body, "GET /user")
+            with self._lock:
+                self._user_id = cached
+        return cached
+
+    def list_repo_tasks(self, repo: str, params: ListParams = ALL_TASKS) -> TaskList:
+        """Every page of one repository's tasks (following ``Link``)."""
+        return self._all_pages(api.list_repo_tasks(repo, params))
+
+    def list_tasks(self, params: ListParams = ALL_TASKS) -> TaskList:
+        """Every page of the token user's tasks across repositories."""
+        return self._all_pages(api.list_tasks(params))
+
+    def list_repos(
+        self, repos: Iterable[str], params: ListParams = ALL_TASKS
+    ) -> dict[str, TaskList | ApiError]:
+        """Each repository's full listing or the error that stopped it; never an empty stand-in.
+
+        Repositories are listed concurrently, at most ``settings.concurrency`` at once.
+        """
+        unique = list(dict.fromkeys(repos))
+        for repo in unique:
+            split_repo(repo)  # a bad name fails the whole call before any request
+        if not unique:
+            return {}
+        workers = max(1, min(self.settings.concurrency, len(unique)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenttasks") as pool:
+            futures = {repo: pool.submit(self._listing, repo, params) for repo in unique}
+            return {repo: future.result() for repo, future in futures.items()}
+
+    def _listing(self, repo: str, params: ListParams) -> TaskList | ApiError:
+        try:
+            return self.list_repo_tasks(repo, params)
+        except ApiError as exc:
+            return exc
+
+    def get_task(self, repo: str, task_id: str) -> TaskDetail:
+        """One task of a repository, with its sessions."""
+        request = api.get_repo_task(repo, task_id)
+        return api.parse_task_detail(self._call(request).body, self._where(request))
+
+    def get_task_by_id(self, task_id: str) -> TaskDetail:
+        """One task by id alone, with its sessions."""
+        request = api.get_task(task_id)
+        return api.parse_task_detail(self._call(request).body, self._where(request))
+
+    def create_task(self, repo: str, body: RequestBody) -> RemoteTask:
+        """Start a task. Never re-sent after an ambiguous failure: raises ``CreateUnconfirmed``."""
+        request = api.create_task(repo, body)
+        self._create_slot()
+        response = self._call(request)
+        try:
+            return api.parse_task(response.body, self._where(request))
+        except ApiError as exc:
+            # The server said 201: the task exists, but without its id we cannot record it.
+            raise diagnose.ambiguous_create(
+                self._url(request),
+                detail=f"{response.status} with an unreadable body ({exc})",
+                server_time=self.server_time,
+                status=response.status,
+            ) from None
+
+    def _create_slot(self) -> None:
+        with self._lock:
+            while (delay := self._limiter.delay(self._hooks.clock())) > 0:
+                self._say(f"waiting {delay:.1f}s for --max-create-rate")
+                self._hooks.sleep(delay)
+            self._limiter.record(self._hooks.clock())
+
+    def _all_pages(self, request: ApiRequest) -> TaskList:
+        url = self._url(request)
+        seen, found, first = {url}, dict[str, RemoteTask](), None
+        while True:
+            response = self._call(request, url)
+            page = api.parse_task_list(response.body, describe(request.method, url))
+            first = first or page
+            found.update((task.id, task) for task in page.tasks)
+            link = api.next_url(response)
+            if link is None:
+                return first.model_copy(update={"tasks": tuple(found.values())})
+            target = join_link(url, link)
+            if not inside_api(target, self.base_url):
+                raise diagnose.foreign_link(request.method, url, target=target)
+            if target in seen:
+                raise diagnose.pagination_loop(request.method, url, repeated=target)
+            seen.add(target)
+            url = target
+
+    def _url(self, request: ApiRequest) -> str:
+        return self.base_url + request.target
+
+    def _where(self, request: ApiRequest) -> str:
+        return describe(request.method, self._url(request))
+
+    def _call(self, request: ApiRequest, url: str | None = None) -> Response:
+        """Send until the answer is final: retries, rate-limit waits, then success or an error."""
+        url = url or self._url(request)
+        policy = self._post_policy if request.method == "POST" else self._get_policy
+        retries, waits, waited = 0, 0, 0.0
+        while True:
+            outcome = self._exchange(request, url)
+            if isinstance(outcome, Response) and 200 <= outcome.status < 300:
+                return outcome
+            if isinstance(outcome, Response):
+                wait = rate_limit_wait(outcome, repeats=waits, local_now=self._hooks.clock())
+                if wait is not None:
+                    waits, waited = waits + 1, waited + wait.seconds
+                    self._check_wait(request, url, outcome, wait, waited, waits)
+                    self._pause(request.method, url, wait.seconds, wait.reason)
+                    continue
+            decision = policy(outcome, retries)
+            if decision is None:
+                raise diagnose.final_error(
+                    request,
+                    outcome,
+                    url=url,
+                    attempts=retries + waits + 1,
+                    token_source=self._token.source,
+                    api_version=self.settings.api_version,
+                    server_time=self.server_time,
+                )
+            retries += 1
+            self._pause(request.method, url, decision.delay, decision.reason)
+
+    def _check_wait(
+        self, request: ApiRequest, url: str, answer: Response, wait: Wait, waited: float, waits: int
+    ) -> None:
+        # --max-wait bounds the time spent waiting on one request, whatever the number of waits.
+        if waited <= self.settings.max_wait and waits <= MAX_RATE_LIMIT_WAITS:
+            return
+        raise diagnose.rate_limited(
+            request.method,
+            url,
+            reason=wait.reason,
+            max_wait=self.settings.max_wait,
+            retry_at=self._hooks.clock() + wait.seconds,
+            status=answer.status,
+        )
+
+    def _pause(self, method: str, url: str, seconds: float, reason: str) -> None:
+        self._say(f"retrying {describe(method, url)} in {seconds:.1f}s: {reason}")
+        self._hooks.sleep(seconds)
+
+    def _exchange(self, request: ApiRequest, url: str) -> Outcome:
+        """One request, following redirects: Authorization goes only to the same scheme, host
+        and port, and a redirect from https to http is refused."""
+        headers = self._headers()
+        for _ in range(MAX_REDIRECTS + 1):
+            outcome = self._send(request, url, headers)
+            location = outcome.header("location") if isinstance(outcome, Response) else None
+            if not isinstance(outcome, Response) or outcome.status not in _REDIRECTS:
+                return outcome
+            if not location:
+                return outcome
+            try:
+                url, same_origin = redirect_target(url, location)
+            except ValueError as exc:
+                raise TransportError(
+                    f"{describe(request.method, url)}: {exc}, which would send the request"
+                    " unencrypted.",
+                    method=request.method,
+                    url=url,
+                ) from None
+            if not same_origin:
+                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+        raise TransportError(
+            f"{describe(request.method, url)}: more than {MAX_REDIRECTS} redirects.",
+            method=request.method,
+            url=url,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": self.settings.api_version,
+            "User-Agent": f"agenttasks/{__version__}",
+            "Authorization": f"Bearer {self._token.reveal()}",
+        }
+
+    def _send(self, request: ApiRequest, url: str, headers: Mapping[str, str]) -> Outcome:
+        read = self.settings.post_timeout if request.method == "POST" else self.settings.get_timeout
+        started = self._hooks.monotonic()
+        outcome: Outcome
+        try:
+            reply = self._http.request(
+                request.method,
+                url,
+                headers=headers,
+                json=request.body,
+                timeout=httpx.Timeout(CONNECT_TIMEOUT, read=read),
+            )
+            outcome = Response.of(reply.status_code, reply.headers.multi_items(), reply.content)
+            self._observe(outcome)
+        except httpx.TransportError as exc:
+            detail = self._scrub(f"{type(exc).__name__}: {exc}")
+            outcome = TransportFailure(sent=not isinstance(exc, _NOT_SENT), detail=detail)
+        seconds = self._hooks.monotonic() - started
+        self._say(diagnose.log_line(request.method, url, seconds=seconds, outcome=outcome))
+        return outcome
+
+    def _observe(self, response: Response) -> None:
+        moment = api.server_time(response)
+        notice = api.deprecation_notice(response, self.settings.api_version)
+        with self._lock:
+            self._server_time = moment or self._server_time
+            first = notice is not None and not self._warned
+            self._warned = self._warned or first
+        if first and notice and self._hooks.warn:
+            self._hooks.warn(notice)
+
+    def _say(self, line: str) -> None:
+        if self._hooks.log is not None:
+            self._hooks.log(self._scrub(line))
+
+    def _scrub(self, text: str) -> str:
+        secret = self._token.reveal()
+        return text.replace(secret, "***") if secret else text
+
+
+def open_client(
+    api_url: str | None,
+    env: Mapping[str, str],
+    *,
+    settings: Settings = Settings(),
+    hooks: Hooks = Hooks(),
+    run_gh: Callable[[str], str | None] = gh_auth_token,
+) -> AgentTasksClient:
+    """The client the command line needs: API URL and token resolved from the option and env."""
+    target = resolve_api_url(api_url, env)
+    if target.is_sandbox:
+        from reconciler.sandbox import open_sandbox_url
+
+        transport = open_sandbox_url(target.url)
+        token = Token(env.get("AGENTTASKS_TOKEN", "sandbox"), "the sandbox")
+        return AgentTasksClient(
+            "http://localhost", token, transport=transport, settings=settings, hooks=hooks
+        )
+    token = find_token(env, api_url=target.url, run_gh=run_gh)
+    return AgentTasksClient(target.url, token, settings=settings, hooks=hooks)
