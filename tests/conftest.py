@@ -1,0 +1,33 @@
+"""Fixtures shared by every test: GitHub's OpenAPI description watches every sandbox response."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from reconciler.sandbox import add_observer, remove_observer
+from reconciler.sandbox.wire import Request, Response
+from tests.sandbox.openapi import ConformanceError, check
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandbox_conformance() -> Iterator[list[str]]:
+    """Validate every response any in-process sandbox sends; any mismatch fails the run.
+
+    The observer raises inside the transport (the request's test fails there) and also keeps
+    the message, so a test that swallowed the error still fails the session at teardown.
+    """
+    failures: list[str] = []
+
+    def observe(request: Request, response: Response) -> None:
+        try:
+            check(request, response)
+        except ConformanceError as problem:
+            failures.append(str(problem))
+            raise
+
+    add_observer(observe)
+    yield failures
+    remove_observer(observe)
+    assert not failures, "sandbox responses broke the OpenAPI description:\n" + "\n".join(failures)
