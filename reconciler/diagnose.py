@@ -42,13 +42,18 @@ def _token_fix(source: str) -> str:
     return f"Replace the value of {source} with a valid personal access token or user token."
 
 
+def _clause(message: str | None) -> str:
+    # API messages end in a full stop; ours continue the sentence.
+    return (message or "invalid").strip().rstrip(".")
+
+
 def error_item(item: ErrorItem) -> str:
     """One entry of ``errors[]`` as a phrase."""
     name = item.field or item.resource or "a field"
     if item.code in (None, "custom") or (item.message and item.code != "invalid"):
-        return f"{item.field}: {item.message}" if item.field else item.message or "invalid"
+        return f"{item.field}: {_clause(item.message)}" if item.field else _clause(item.message)
     if item.code == "invalid":
-        return f"{name} is invalid" + (f" ({item.message})" if item.message else "")
+        return f"{name} is invalid" + (f" ({_clause(item.message)})" if item.message else "")
     phrases = {
         "missing_field": "is required",
         "missing": "does not exist",
