@@ -83,11 +83,15 @@ def cli(
 
 @cli.command()
 @_file_option
-def validate(files: tuple[Path, ...]) -> None:
-    """Check tasks files offline: schema, names, prompt files, duplicates, secrets."""
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...], paths: tuple[Path, ...]) -> None:
+    """Check tasks files offline: schema, names, prompt files, duplicates, secrets.
+
+    Files may also be given as arguments (as pre-commit passes them).
+    """
     from reconciler.spec import load
 
-    desired = load(_files(files))
+    desired = load(_files(files + paths))
     n_tasks, n_repos = len(desired.tasks), len(desired.repositories)
     tasks = "task" if n_tasks == 1 else "tasks"
     repos = "repository" if n_repos == 1 else "repositories"

@@ -138,8 +138,10 @@ class TasksFile(_FileModel):
         default=None, description="Values merged under every task of this file."
     )
     tasks: dict[TaskKey, TaskEntry] = Field(
+        # Keys are constrained by patternProperties; without this, any other key would pass.
+        json_schema_extra={"additionalProperties": False},
         description="The tasks, by key. A key is the task's stable identity: renaming it"
-        " forgets the old task and creates a new one."
+        " forgets the old task and creates a new one.",
     )
 
 
