@@ -1,0 +1,112 @@
+"""The core stays pure, and the conformance check really rejects what the description forbids."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import reconciler.sandbox
+from reconciler.sandbox.wire import Request, Response, error, json_response
+from tests.sandbox.openapi import ConformanceError, check, json_schema
+
+CORE = [
+    "wire",
+    "store",
+    "faults",
+    "lifecycle",
+    "render",
+    "query",
+    "actions",
+    "endpoints",
+    "ratelimit",
+    "inject",
+    "control",
+    "handler",
+]
+FORBIDDEN = {
+    "httpx",
+    "aiohttp",
+    "click",
+    "os",
+    "time",
+    "subprocess",
+    "socket",
+    "asyncio",
+    "threading",
+    "pathlib",
+}
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_modules_do_no_io(module: str) -> None:
+    source = Path(reconciler.sandbox.__file__).with_name(f"{module}.py").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & FORBIDDEN
+    assert ".now()" not in source
+
+
+HEADERS = (
+    ("content-type", "application/json"),
+    ("date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+    ("x-ratelimit-limit", "5000"),
+    ("x-ratelimit-remaining", "4999"),
+    ("x-ratelimit-used", "1"),
+    ("x-ratelimit-reset", "1767229200"),
+)
+GET = Request("GET", "/agents/tasks/x")
+GOOD_TASK = {
+    "id": "x",
+    "state": "queued",
+    "created_at": "2026-01-01T00:00:00Z",
+    "archived_at": None,
+}
+
+
+def answer(
+    document: object, status: int = 200, headers: tuple[tuple[str, str], ...] = HEADERS
+) -> Response:
+    body = json_response(status, document).body
+    return Response(status, headers, body, operation="agent-tasks/get-task-by-id")
+
+
+def test_a_conforming_response_passes() -> None:
+    check(GET, answer(GOOD_TASK))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {**GOOD_TASK, "state": "done"},
+        {**GOOD_TASK, "created_at": "yesterday"},
+        {k: v for k, v in GOOD_TASK.items() if k != "id"},
+        {**GOOD_TASK, "creator": {"id": "1"}},
+        {**GOOD_TASK, "artifacts": [{"provider": "github", "type": "pull", "data": {}}]},
+    ],
+)
+def test_a_response_breaking_the_schema_is_rejected(document: dict[str, object]) -> None:
+    with pytest.raises(ConformanceError):
+        check(GET, answer(document))
+
+
+def test_missing_headers_and_undocumented_statuses_are_rejected() -> None:
+    with pytest.raises(ConformanceError, match="x-ratelimit-used"):
+        check(
+            GET, answer(GOOD_TASK, headers=tuple(h for h in HEADERS if h[0] != "x-ratelimit-used"))
+        )
+    teapot = error(418, "teapot")
+    with pytest.raises(ConformanceError, match="not documented"):
+        check(GET, Response(418, HEADERS, teapot.body, operation="agent-tasks/get-task-by-id"))
+
+
+def test_nullable_becomes_a_null_alternative() -> None:
+    assert json_schema({"type": "string", "nullable": True}) == {"type": ["string", "null"]}
+    assert json_schema({"oneOf": [{"type": "object"}], "nullable": True}) == {
+        "anyOf": [{"oneOf": [{"type": "object"}]}, {"type": "null"}]
+    }
