@@ -1,0 +1,126 @@
+"""The state file's contents as typed values, and its JSON encoding (DESIGN §3). Pure.
+
+``state.py`` does the I/O (locks, atomic saves, backups); this module only says what a state is and
+how it reads and writes as JSON, so the planner can take a ``State`` without touching a file.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import StateError
+from reconciler.models import RequestBody, TaskState
+
+FORMAT = 1
+
+
+class _StateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EarlierRun(_StateModel):
+    """A task created for a key before its current one (replaced, re-run, or a lookalike)."""
+
+    task_id: str
+    state: TaskState | None = None
+    note: str | None = None
+
+
+class Record(_StateModel):
+    """A task created (or imported) for a key, as last seen."""
+
+    task_id: str
+    repo: str
+    digest: str
+    attempt: int = 1
+    creator_id: int | None = None
+    created_at: datetime
+    last_state: TaskState | None = None
+    last_seen_at: datetime | None = None
+    html_url: str | None = None
+    pull_id: int | None = None
+    earlier_runs: tuple[EarlierRun, ...] = ()
+
+
+class Intent(_StateModel):
+    """Written before each POST: enough to find the task again if the response is lost."""
+
+    key: str
+    repo: str
+    body: RequestBody
+    digest: str
+    server_time: datetime | None = Field(
+        description="The Date of the last response before the POST (server clock)."
+    )
+    started_at: datetime = Field(description="Local time the POST was about to be sent.")
+    attempt: int = 1
+    earlier_runs: tuple[EarlierRun, ...] = ()
+
+
+class Tombstone(_StateModel):
+    """A key that was declared, run, and then removed from the tasks files."""
+
+    task_id: str
+    repo: str
+    forgotten_at: datetime
+    last_state: TaskState | None = None
+
+
+class State(_StateModel):
+    """Everything agenttasks remembers between runs."""
+
+    format: int = FORMAT
+    lineage: str | None = None
+    serial: int = 0
+    written_at: datetime | None = None
+    user_id: int | None = None
+    tasks: dict[str, Record] = {}
+    intents: dict[str, Intent] = {}
+    tombstones: dict[str, Tombstone] = {}
+
+    @property
+    def known_task_ids(self) -> set[str]:
+        """Every task id the state knows: records, their earlier runs, and tombstones."""
+        ids = {r.task_id for r in self.tasks.values()}
+        ids |= {run.task_id for r in self.tasks.values() for run in r.earlier_runs}
+        ids |= {run.task_id for i in self.intents.values() for run in i.earlier_runs}
+        return ids | {t.task_id for t in self.tombstones.values()}
+
+
+def decode(text: str, *, path: str, backup: str) -> State:
+    """Parse a state file's text; refuse a newer format or anything that does not parse."""
+    hint = f"the previous state is kept in {backup}" if backup else "no backup exists"
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StateError(
+            f"state file {path} is not valid JSON (line {error.lineno}, column {error.colno});"
+            f" it was not changed. {hint.capitalize()}."
+        ) from None
+    if not isinstance(raw, dict):
+        raise StateError(f"state file {path} is not a JSON object; it was not changed. {hint}.")
+    version = raw.get("format")
+    if isinstance(version, int) and version > FORMAT:
+        raise StateError(
+            f"state file {path} has format {version}, newer than this agenttasks reads ({FORMAT});"
+            " upgrade agenttasks. The file was not changed."
+        )
+    if version != FORMAT:
+        raise StateError(f"state file {path} has no known format; it was not changed. {hint}.")
+    try:
+        return State.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise StateError(
+            f"state file {path} is damaged at {where}: {first['msg']}; it was not changed."
+            f" {hint.capitalize()}."
+        ) from None
+
+
+def encode(state: State) -> str:
+    """The state as written: stable key order, two-space indent, trailing newline."""
+    return json.dumps(state.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
