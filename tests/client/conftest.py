@@ -70,11 +70,10 @@ MakeClient = Callable[..., AgentTasksClient]
 
 
 @pytest.fixture
-def make_client(
-    sb: Sandbox, fake_time: FakeTime, captured: Captured
-) -> Iterator[MakeClient]:
-    """``make_client(transport=None, token=TOKEN, **settings)``: a client on the fake clock,
-    talking to the sandbox unless another transport is given; closed after the test."""
+def make_client(sb: Sandbox, fake_time: FakeTime, captured: Captured) -> Iterator[MakeClient]:
+    """``make_client(transport=, token=, base_url=, time=, **settings)``: a client on the fake
+    clock (or ``time``), talking to the sandbox unless another transport is given; closed after
+    the test."""
     made: list[AgentTasksClient] = []
 
     def make(
@@ -82,11 +81,13 @@ def make_client(
         transport: httpx.BaseTransport | None = None,
         token: str = TOKEN,
         base_url: str = BASE,
+        time: FakeTime | None = None,
         **settings: Any,
     ) -> AgentTasksClient:
+        clock = time or fake_time
         hooks = Hooks(
-            clock=fake_time.clock,
-            sleep=fake_time.sleep,
+            clock=clock.clock,
+            sleep=clock.sleep,
             rand=random.Random(7).random,
             log=captured.logs.append,
             warn=captured.warnings.append,

@@ -1,9 +1,10 @@
-"""The pure core: requests built, answers parsed, URLs kept inside /agents/ — literal values only."""
+"""The pure core: requests built, answers parsed, URLs kept under /agents/; literal values only."""
 
 from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote
 
@@ -135,15 +136,24 @@ def _normalised_path(url: str) -> str:
     return posixpath.normpath(path)
 
 
-@given(owner=st.text(max_size=40), name=st.text(max_size=40), task_id=st.text(max_size=40))
+# Arbitrary text, names that look valid, and the classic path tricks.
+SEGMENT = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,20}", fullmatch=True),
+    st.sampled_from([".", "..", "%2e%2e", "%2E.", "a/b", "..\\x", "a?b", "a#b", "x.git", "a%2fb"]),
+)
+
+
+@given(owner=SEGMENT, name=SEGMENT, task_id=SEGMENT)
 def test_every_built_url_stays_under_agents(owner: str, name: str, task_id: str) -> None:
-    builders = [
-        lambda: api.list_repo_tasks(f"{owner}/{name}"),
-        lambda: api.create_task(f"{owner}/{name}", RequestBody(prompt="p")),
-        lambda: api.get_repo_task(f"{owner}/{name}", task_id),
-        lambda: api.get_task(task_id),
+    repo = f"{owner}/{name}"
+    builders: list[tuple[Callable[[], api.ApiRequest], int]] = [
+        (lambda: api.list_repo_tasks(repo), 6),
+        (lambda: api.create_task(repo, RequestBody(prompt="p")), 6),
+        (lambda: api.get_repo_task(repo, task_id), 7),
+        (lambda: api.get_task(task_id), 4),
     ]
-    for build in builders:
+    for build, segments in builders:
         try:
             request = build()
         except UsageError:
@@ -151,12 +161,14 @@ def test_every_built_url_stays_under_agents(owner: str, name: str, task_id: str)
         url = "https://api.github.com" + request.target
         path = _normalised_path(url)
         assert path.startswith("/agents/"), url
+        assert len(path.split("/")) == segments, url  # no segment split or swallowed
         assert httpx.URL(url).host == "api.github.com"
         assert inside_api(url, "https://api.github.com")
-        segments = path.split("/")
-        assert len(segments) == (4 if request.path.startswith("/agents/tasks/") else 6) or (
-            len(segments) == 7 and segments[-2] == "tasks"
-        )
+
+
+@pytest.mark.parametrize("repo", ["octo/web", "Octo-Org/my.repo_2", "a_b/c", "x/.github"])
+def test_ordinary_names_are_accepted(repo: str) -> None:
+    assert api.list_repo_tasks(repo).path == f"/agents/repos/{repo}/tasks"
 
 
 def test_links_outside_the_api_are_recognised() -> None:
