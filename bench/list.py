@@ -1,0 +1,105 @@
+"""Benchmark: listing 40 repositories x 50 tasks through the client, concurrently vs one by one.
+
+Run by hand from the repository root: ``python bench/list.py``. It starts ``agenttasks sandbox
+serve --latency-ms 20`` on a free loopback port, seeds the tasks through the control route, then
+prints the request count and wall times against these targets: requests == pages, concurrent at
+least 6x faster than sequential, and within 1.5x of the floor ceil(40/8) x latency + start-up.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import httpx
+
+from reconciler.auth import Token
+from reconciler.client import AgentTasksClient, Settings
+
+REPOS, TASKS, CONCURRENCY = 40, 50, 8
+LATENCY_MS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+TOKEN = "bench-token"
+
+
+@contextmanager
+def served_sandbox() -> Iterator[str]:
+    """The served sandbox's URL while the block runs."""
+    command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"]
+    args = ["--latency-ms", str(LATENCY_MS), "--token", TOKEN]
+    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
+        if not found:
+            raise SystemExit("the sandbox did not start")
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+
+
+def seed(url: str, repos: list[str]) -> None:
+    """50 tasks in each repository, through the control route, 32 at a time."""
+    jobs = [(repo, n) for repo in repos for n in range(TASKS)]
+    with httpx.Client(base_url=url, timeout=30) as control, ThreadPoolExecutor(32) as pool:
+
+        def add(job: tuple[str, int]) -> None:
+            body = {"repo": job[0], "prompt": f"task {job[1]}"}
+            control.post("/_sandbox/tasks", json=body).raise_for_status()
+
+        list(pool.map(add, jobs))
+
+
+def recorded(url: str) -> int:
+    """How many API requests the sandbox saw since the last call (and forget them)."""
+    with httpx.Client(base_url=url, timeout=30) as control:
+        count = len(control.get("/_sandbox/requests").json()["requests"])
+        control.delete("/_sandbox/requests").raise_for_status()
+    return count
+
+
+def timed(action: object) -> float:
+    """Wall seconds taken by ``action()``."""
+    started = time.perf_counter()
+    action()  # type: ignore[operator]  # a zero-argument callable
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Seed, measure, print."""
+    repos = [f"bench/repo-{n:02d}" for n in range(REPOS)]
+    with served_sandbox() as url:
+        seed(url, repos)
+        recorded(url)
+        settings = Settings(concurrency=CONCURRENCY)
+        with AgentTasksClient(url, Token(TOKEN, "bench"), settings=settings) as client:
+            single = timed(lambda: client.list_repo_tasks(repos[0]))
+            recorded(url)
+            listings: dict[str, object] = {}
+            concurrent = timed(lambda: listings.update(client.list_repos(repos)))
+            requests = recorded(url)
+            sequential = timed(lambda: [client.list_repo_tasks(r) for r in repos])
+        bad = [r for r, v in listings.items() if isinstance(v, Exception)]
+        pages = REPOS * math.ceil(TASKS / 100)
+        latency = LATENCY_MS / 1000
+        floor = math.ceil(REPOS / CONCURRENCY) * latency + max(0.0, single - latency)
+        print(f"repositories x tasks       {REPOS} x {TASKS} (latency {LATENCY_MS} ms)")
+        print(f"failed listings            {len(bad)}")
+        print(f"requests / pages           {requests} / {pages}  (target: equal)")
+        print(f"one repository             {single * 1000:.1f} ms")
+        print(f"concurrent ({CONCURRENCY})             {concurrent * 1000:.1f} ms")
+        print(f"sequential                 {sequential * 1000:.1f} ms")
+        print(f"speed-up                   {sequential / concurrent:.1f}x  (target: >= 6x)")
+        print(f"floor                      {floor * 1000:.1f} ms")
+        print(f"concurrent / floor         {concurrent / floor:.2f}  (target: <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
