@@ -8,6 +8,7 @@ AgentTasksError                  exit 1 unless noted
 ├── SpecError                    tasks files: carries every Problem (file:line:col: message)
 ├── StateError                   the state file is unreadable, corrupt or of a newer format
 ├── StateConflict                exit 5: lock held, stale or foreign plan, ambiguous match
+├── TooManyCreates               a plan creating more than max_creates (the guard rail)
 ├── ConfigError                  token, API URL or other environment that cannot be used
 ├── ApiError                     the API answered, or could not be reached; carries METHOD URL
 │   ├── AuthenticationError      401: the token was rejected
@@ -122,6 +123,10 @@ class StateConflict(AgentTasksError):
     """Two views of the world disagree: a held lock, a stale plan, an ambiguous match."""
 
     exit_code = ExitCode.CONFLICT
+
+
+class TooManyCreates(AgentTasksError):
+    """A plan would create more tasks than ``max_creates`` allows."""
 
 
 class ConfigError(AgentTasksError):

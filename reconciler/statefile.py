@@ -35,6 +35,9 @@ class Record(_StateModel):
     task_id: str
     repo: str
     digest: str
+    body: RequestBody | None = Field(
+        default=None, description="The body the task was created from, to say what changed."
+    )
     attempt: int = 1
     creator_id: int | None = None
     created_at: datetime
