@@ -87,6 +87,7 @@ class AgentTasksClient:
         self._get_policy = idempotent(retries=settings.get_retries, rand=hooks.rand)
         self._post_policy = not_sent_only(rand=hooks.rand)
         self._lock = threading.Lock()
+        self._create_lock = threading.Lock()
         self._user_id: int | None = None
         self._server_time: datetime | None = None
         self._warned = False
@@ -176,7 +177,8 @@ class AgentTasksClient:
             ) from None
 
     def _create_slot(self) -> None:
-        with self._lock:
+        # Its own lock: a wait for the create rate must not hold up listings in other threads.
+        with self._create_lock:
             while (delay := self._limiter.delay(self._hooks.clock())) > 0:
                 self._say(f"waiting {delay:.1f}s for --max-create-rate")
                 self._hooks.sleep(delay)
@@ -306,7 +308,7 @@ class AgentTasksClient:
             )
             outcome = Response.of(reply.status_code, reply.headers.multi_items(), reply.content)
             self._observe(outcome)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport failures, and a body that cannot be decoded
             detail = self._scrub(f"{type(exc).__name__}: {exc}")
             outcome = TransportFailure(sent=not isinstance(exc, _NOT_SENT), detail=detail)
         seconds = self._hooks.monotonic() - started
@@ -346,7 +348,7 @@ def open_client(
         from reconciler.sandbox import open_sandbox_url
 
         transport = open_sandbox_url(target.url)
-        token = Token(env.get("AGENTTASKS_TOKEN", "sandbox"), "the sandbox")
+        token = Token("sandbox", "the sandbox")  # no real token is ever handed to it
         return AgentTasksClient(
             "http://localhost", token, transport=transport, settings=settings, hooks=hooks
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from reconciler.api import ListParams
+from reconciler.client import open_client
 from reconciler.errors import (
     AmbiguousCreate,
     AuthenticationError,
@@ -284,3 +286,14 @@ def test_the_request_log_has_the_facts_and_nothing_else(
     )
     assert retry.endswith("s: 502")
     assert second.startswith("GET /agents/repos/octo/web/tasks?per_page=100 -> 200 in ")
+
+
+def test_a_sandbox_url_needs_no_token_and_keeps_its_tasks(tmp_path: Path) -> None:
+    def no_gh(host: str) -> str | None:
+        raise AssertionError("the sandbox needs no token")
+
+    url = f"sandbox:{tmp_path / 'tasks.json'}?speed=50"
+    with open_client(url, {}, run_gh=no_gh) as client:
+        created = client.create_task("octo/web", RequestBody(prompt="Fix it"))
+    with open_client(url, {}, run_gh=no_gh) as client:
+        assert [t.id for t in client.list_repo_tasks("octo/web").tasks] == [created.id]
