@@ -38,7 +38,7 @@ def _loopback(peer: str | None) -> bool:
         return False
 
 
-async def _plain(request: web.Request) -> Request:
+async def _plain(request: web.BaseRequest) -> Request:
     return Request(
         method=request.method,
         path=request.raw_path.split("?", 1)[0],
@@ -50,7 +50,7 @@ async def _plain(request: web.Request) -> Request:
     )
 
 
-def _close(request: web.Request, *, reset: bool) -> None:
+def _close(request: web.BaseRequest, *, reset: bool) -> None:
     transport = request.transport
     if transport is None:
         return
@@ -66,7 +66,7 @@ class _App:
         self.sandbox = sandbox
         self.data = data
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         plain = await _plain(request)
         answer = handle(self.sandbox.store, plain, real_clock())
         if self.data is not None and plain.method.upper() != "GET":
@@ -76,7 +76,7 @@ class _App:
             await asyncio.sleep(answer.latency_seconds)
         return await self._enact(request, answer)
 
-    async def _enact(self, request: web.Request, answer: Response) -> web.StreamResponse:
+    async def _enact(self, request: web.BaseRequest, answer: Response) -> web.StreamResponse:
         if answer.effect in (Effect.RESET, Effect.REFUSED, Effect.DROP):
             # A drop is a clean close after the commit (the client reads EOF where a response
             # should be); reset and refused are a TCP reset.
@@ -91,15 +91,10 @@ class _App:
         return response
 
 
-def build(sandbox: Sandbox, data: Path | None) -> web.Application:
-    """The aiohttp application answering every path from ``sandbox``."""
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", _App(sandbox, data))
-    return app
-
-
-async def _run(app: web.Application, host: str, port: int) -> None:
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+async def _run(app: _App, host: str, port: int) -> None:
+    # The low-level server, not an Application: no router to normalise or refuse odd paths,
+    # every request reaches ``handle`` exactly as sent.
+    runner = web.ServerRunner(web.Server(app, access_log=None), handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -148,4 +143,4 @@ def serve(
             raise UsageError(f"--fault {text!r}: {bad}") from None
     if data is not None:
         persist.load(sandbox.store, data)
-    asyncio.run(_run(build(sandbox, data), host, port))
+    asyncio.run(_run(_App(sandbox, data), host, port))

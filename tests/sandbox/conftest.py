@@ -40,7 +40,17 @@ def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield http
 
 
+ROOT = Path(__file__).resolve().parents[2]
+# The served sandbox runs the real CLI with the OpenAPI check installed as its observer, so its
+# responses are held to the description too; a mismatch is a 500 plus a ConformanceError on stderr.
+CHECKED_CLI = (
+    "from reconciler.sandbox import add_observer; from tests.sandbox.openapi import check;"
+    " add_observer(check); from reconciler.cli import main; main()"
+)
+
+
 def agenttasks() -> list[str]:
+    """The installed command line, as a user runs it."""
     script = Path(sys.executable).parent / "agenttasks"
     if script.exists():
         return [str(script)]
@@ -53,6 +63,7 @@ class Served:
 
     process: subprocess.Popen[str]
     url: str
+    stderr: str = ""
 
     def client(self, token: str | None = TOKEN, **options: object) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -63,6 +74,8 @@ class Served:
             self.process.send_signal(sig)
         try:
             code = self.process.wait(timeout=10)
+            if self.process.stderr is not None and not self.process.stderr.closed:
+                self.stderr += self.process.stderr.read()
         finally:
             for stream in (self.process.stdout, self.process.stderr):
                 if stream is not None:
@@ -72,8 +85,8 @@ class Served:
 
 def start(*options: str, cwd: Path | None = None) -> Served:
     """Start the server on a free port and wait for its ``listening`` line."""
-    command = [*agenttasks(), "sandbox", "serve", "--port", "0", *options]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-c", CHECKED_CLI, "sandbox", "serve", "--port", "0", *options]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env
     )
@@ -98,3 +111,4 @@ def serve() -> Iterator[Callable[..., Served]]:
     yield run
     for served in started:
         served.stop()
+        assert "ConformanceError" not in served.stderr, served.stderr

@@ -1,0 +1,133 @@
+"""``agenttasks sandbox serve`` in a subprocess, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.sandbox.conftest import Served, agenttasks
+
+pytestmark = pytest.mark.e2e
+REPO_TASKS = "/agents/repos/octo-org/web/tasks"
+Serve = Callable[..., Served]
+
+
+def test_serves_the_api_with_links_to_itself(serve: Serve) -> None:
+    served = serve("--seed", "3", "--token", "secret", "--user-id", "8")
+    with served.client("secret") as http, served.client("wrong") as wrong:
+        created = http.post(REPO_TASKS, json={"prompt": "p"})
+        assert created.status_code == 201
+        assert created.json()["url"].startswith(f"{served.url}/agents/repos/octo-org/web/tasks/")
+        assert created.json()["creator"] == {"id": 8}
+        listed = http.get(REPO_TASKS, params={"per_page": 1})
+        assert listed.links["first"]["url"] == f"{served.url}{REPO_TASKS}?page=1&per_page=1"
+        assert wrong.get("/user").status_code == 401
+    assert served.stop() == 0
+
+
+def test_control_route_changes_what_the_api_says(serve: Serve) -> None:
+    served = serve()
+    with served.client() as http:
+        theirs = http.post(
+            "/_sandbox/tasks", json={"repo": "octo-org/web", "prompt": "x", "creator_id": 5}
+        ).json()["id"]
+        assert http.get(REPO_TASKS, params={"creator_id": 5}).json()["tasks"][0]["id"] == theirs
+        http.post(f"/_sandbox/tasks/{theirs}/state", json={"state": "cancelled"})
+        assert http.get(f"/agents/tasks/{theirs}").json()["state"] == "cancelled"
+        http.post(f"/_sandbox/tasks/{theirs}/archive")
+        assert http.get(REPO_TASKS).json()["total_archived_count"] == 1
+        http.post(f"/_sandbox/tasks/{theirs}/unarchive")
+        http.delete(f"/_sandbox/tasks/{theirs}")
+        assert http.get(f"/agents/tasks/{theirs}").status_code == 404
+        http.post("/_sandbox/tokens", json={"token": "t2", "user_id": 77})
+        assert http.get("/user", headers={"Authorization": "Bearer t2"}).json()["id"] == 77
+        recorded = http.get("/_sandbox/requests").json()["requests"]
+        assert [r["method"] + " " + r["path"] for r in recorded][:2] == [
+            "GET /agents/repos/octo-org/web/tasks",
+            f"GET /agents/tasks/{theirs}",
+        ]
+        assert http.delete("/_sandbox/requests").json() == {"requests": []}
+        assert http.get("/_sandbox/nothing").status_code == 404
+
+
+def test_control_clock_freezes_and_advances(serve: Serve) -> None:
+    served = serve()
+    with served.client() as http:
+        frozen = http.post("/_sandbox/clock", json={"freeze": True}).json()
+        task = http.post(REPO_TASKS, json={"prompt": "p"}).json()
+        time.sleep(1.1)
+        assert http.get(f"/agents/tasks/{task['id']}").json()["updated_at"] == frozen["now"]
+        http.post("/_sandbox/clock", json={"advance": 61})
+        assert http.get(f"/agents/tasks/{task['id']}").json()["state"] == "completed"
+        assert http.post("/_sandbox/clock", json={"freeze": False}).json()["frozen"] is False
+
+
+def test_faults_over_http(serve: Serve) -> None:
+    served = serve("--fault", "POST:/agents/repos/*/tasks:commit_then_drop:times=1")
+    with served.client() as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post(REPO_TASKS, json={"prompt": "dropped"})
+        assert len(http.get("/_sandbox/tasks").json()["tasks"]) == 1
+        http.post("/_sandbox/faults", json={"rule": "POST:*:reset:times=1"})
+        with pytest.raises(httpx.ReadError):
+            http.post(REPO_TASKS, json={"prompt": "reset"})
+        assert len(http.get("/_sandbox/tasks").json()["tasks"]) == 1
+        http.post("/_sandbox/faults", json={"rule": "POST:*:commit_then_hold:seconds=2,times=1"})
+        with pytest.raises(httpx.ReadTimeout):
+            http.post(REPO_TASKS, json={"prompt": "held"}, timeout=httpx.Timeout(5, read=0.5))
+        assert len(http.get("/_sandbox/tasks").json()["tasks"]) == 2
+        faults = http.delete("/_sandbox/faults").json()
+        assert faults == {"faults": []}
+    assert served.stop() == 0
+    assert served.stderr == ""  # dropped and reset connections leave no tracebacks behind
+
+
+def test_latency_does_not_block_other_requests(serve: Serve) -> None:
+    served = serve("--fault", "GET:/agents/tasks:latency:ms=1500")
+    with served.client() as http, ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(http.get, "/agents/tasks")
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert http.get("/user").status_code == 200
+        assert time.monotonic() - started < 1.0
+        assert slow.result().status_code == 200
+
+
+def test_data_file_persists_across_restarts(serve: Serve, tmp_path: Path) -> None:
+    first = serve("--data", "sb.json", cwd=tmp_path)
+    with first.client() as http:
+        task_id = http.post(REPO_TASKS, json={"prompt": "keep me"}).json()["id"]
+    assert first.stop(signal.SIGINT) == 0
+    assert [t["id"] for t in json.loads((tmp_path / "sb.json").read_text())["tasks"]] == [task_id]
+    second = serve("--data", str(tmp_path / "sb.json"))
+    with second.client() as http:
+        assert http.get(f"/agents/tasks/{task_id}").json()["sessions"][0]["prompt"] == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sb.json"]
+
+
+def test_repos_option_and_bad_fault_rules() -> None:
+    result = subprocess.run(
+        [*agenttasks(), "sandbox", "serve", "--port", "0", "--fault", "POST:/x:explode"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "--fault 'POST:/x:explode': unknown fault kind 'explode'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_repos_restricts_the_served_repositories(serve: Serve) -> None:
+    served = serve("--repos", "octo-org/web,octo-org/api")
+    with served.client() as http:
+        assert http.get(REPO_TASKS).status_code == 200
+        assert http.get("/agents/repos/octo-org/other/tasks").status_code == 404
