@@ -1,0 +1,42 @@
+"""Test-only crash points (DESIGN §9): kill the process at a named instant of a save or an apply.
+
+Crash tests run agenttasks in a subprocess with ``AGENTTASKS_FAILPOINT`` naming one point; when
+the process reaches it, it flushes stdout and stderr and sends itself SIGKILL, which no handler,
+``finally`` or ``atexit`` can soften: exactly what ``kill -9`` does. With the variable unset (or
+naming another point) ``hit`` does nothing. The points are listed in ``docs/state.md``.
+
+This is the one documented exception to "only ``cli.py`` reads the environment": threading a test
+hook through every call would put it in every signature.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+ENV = "AGENTTASKS_FAILPOINT"
+
+AFTER_INTENT_SAVED = "after-intent-saved"
+"""apply: the intent is on disk, the POST not yet sent."""
+AFTER_POST_SENT = "after-post-sent"
+"""apply: the POST went out, its response not yet read."""
+AFTER_201_BEFORE_SAVE = "after-201-before-save"
+"""apply: the 201 arrived, the record replacing the intent not yet saved."""
+BETWEEN_TEMP_AND_RENAME = "between-temp-and-rename"
+"""state: the new state's temp file is written and fsynced, ``os.replace`` not yet called."""
+
+POINTS = frozenset(
+    {AFTER_INTENT_SAVED, AFTER_POST_SENT, AFTER_201_BEFORE_SAVE, BETWEEN_TEMP_AND_RENAME}
+)
+
+
+def hit(name: str) -> None:
+    """Die here with SIGKILL when ``AGENTTASKS_FAILPOINT`` names this point; otherwise nothing."""
+    if name not in POINTS:
+        raise ValueError(f"unknown failpoint {name!r}; known: {', '.join(sorted(POINTS))}")
+    if os.environ.get(ENV) != name:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
