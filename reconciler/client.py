@@ -20,7 +20,7 @@ import httpx
 from reconciler import __version__, api, diagnose
 from reconciler.api import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
 from reconciler.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
-from reconciler.errors import ApiError, TransportError
+from reconciler.errors import ApiError
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 from reconciler.ratelimit import (
     DEFAULT_CREATE_RATE,
@@ -264,27 +264,18 @@ class AgentTasksClient:
         headers = self._headers()
         for _ in range(MAX_REDIRECTS + 1):
             outcome = self._send(request, url, headers)
-            location = outcome.header("location") if isinstance(outcome, Response) else None
             if not isinstance(outcome, Response) or outcome.status not in _REDIRECTS:
                 return outcome
-            if not location:
+            location = outcome.header("location")
+            if location is None:
                 return outcome
             try:
                 url, same_origin = redirect_target(url, location)
             except ValueError as exc:
-                raise TransportError(
-                    f"{describe(request.method, url)}: {exc}, which would send the request"
-                    " unencrypted.",
-                    method=request.method,
-                    url=url,
-                ) from None
+                raise diagnose.bad_redirect(request.method, url, str(exc)) from None
             if not same_origin:
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
-        raise TransportError(
-            f"{describe(request.method, url)}: more than {MAX_REDIRECTS} redirects.",
-            method=request.method,
-            url=url,
-        )
+        raise diagnose.bad_redirect(request.method, url, f"more than {MAX_REDIRECTS} redirects")
 
     def _headers(self) -> dict[str, str]:
         return {

@@ -201,6 +201,11 @@ def pagination_loop(method: str, url: str, *, repeated: str) -> PaginationLoop:
     )
 
 
+def bad_redirect(method: str, url: str, problem: str) -> TransportError:
+    """A redirect not followed: out of https, or too many."""
+    return TransportError(f"{describe(method, url)}: {problem}.", method=method, url=url)
+
+
 def foreign_link(method: str, url: str, *, target: str) -> ApiError:
     """A ``Link`` URL outside the API base: following it would send the token elsewhere."""
     return ApiError(

@@ -122,6 +122,8 @@ def redirect_target(url: str, location: str) -> tuple[str, bool]:
     target = urljoin(url, location)
     old, new = urlsplit(url), urlsplit(target)
     if old.scheme == "https" and new.scheme != "https":
-        raise ValueError(f"refused a redirect to {redact_url(target)}: it leaves https")
+        raise ValueError(
+            f"refused a redirect to {redact_url(target)}, which would send the request unencrypted"
+        )
     same = (old.scheme, old.hostname, old.port) == (new.scheme, new.hostname, new.port)
     return target, same
