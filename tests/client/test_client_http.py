@@ -5,6 +5,8 @@ headers, a retired API version, a plain 403. Each uses a tiny hand-written httpx
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -21,10 +23,11 @@ from reconciler.errors import (
     PaginationLoop,
     PermissionDenied,
     TransportError,
+    UsageError,
 )
 from reconciler.models import RequestBody
 from reconciler.sandbox import FaultRule, Sandbox
-from tests.client.conftest import TOKEN, Captured, MakeClient
+from tests.client.conftest import TOKEN, Captured, FakeTime, MakeClient
 
 EMPTY = {"tasks": [], "total_active_count": 0, "total_archived_count": 0}
 DATE = {"Date": "Thu, 01 Jan 2026 00:00:00 GMT"}
@@ -232,3 +235,50 @@ def test_listing_filters_reach_the_server(make_client: MakeClient) -> None:
     listing = client.list_repo_tasks("octo/web", ListParams(creator_ids=(5,)))
     assert [t.creator_id for t in listing.tasks] == [5]
     assert sb.requests[0].query == (("per_page", "100"), ("creator_id", "5"))
+
+
+def test_listings_never_run_more_than_the_concurrency_at_once(make_client: MakeClient) -> None:
+    lock, in_flight, most = threading.Lock(), [0], [0]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.01)  # real time: the requests must overlap to be counted together
+        with lock:
+            in_flight[0] -= 1
+        return httpx.Response(200, json=EMPTY)
+
+    server = Recorder(answer)
+    repos = [f"octo/r{n}" for n in range(12)]
+    listings = make_client(transport=server.transport, concurrency=3).list_repos(repos)
+    assert list(listings) == repos
+    assert len(server.requests) == 12
+    assert most[0] == 3
+
+
+def test_a_bad_repository_name_fails_the_listing_before_any_request(
+    make_client: MakeClient,
+) -> None:
+    server = Recorder(lambda r: httpx.Response(200, json=EMPTY))
+    with pytest.raises(UsageError, match=r"invalid repository name 'octo/\.\.'"):
+        make_client(transport=server.transport).list_repos(["octo/web", "octo/.."])
+    assert server.requests == []
+
+
+def test_retry_after_as_an_http_date_is_measured_against_the_servers_date(
+    make_client: MakeClient, fake_time: FakeTime
+) -> None:
+    answers = iter(
+        [
+            httpx.Response(
+                429,
+                headers={**DATE, "Retry-After": "Thu, 01 Jan 2026 00:00:05 GMT"},
+                json={"message": "slow down"},
+            ),
+            httpx.Response(200, json=EMPTY),
+        ]
+    )
+    server = Recorder(lambda r: next(answers))
+    make_client(transport=server.transport).list_tasks()
+    assert fake_time.sleeps == [5]

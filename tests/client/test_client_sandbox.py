@@ -297,3 +297,14 @@ def test_a_sandbox_url_needs_no_token_and_keeps_its_tasks(tmp_path: Path) -> Non
         created = client.create_task("octo/web", RequestBody(prompt="Fix it"))
     with open_client(url, {}, run_gh=no_gh) as client:
         assert [t.id for t in client.list_repo_tasks("octo/web").tasks] == [created.id]
+
+
+def test_cross_repository_endpoints(sb: Sandbox, make_client: MakeClient) -> None:
+    first = sb.create_task("octo/web", "one")
+    second = sb.create_task("octo/api", "two")
+    sb.create_task("octo/api", "someone else's", creator_id=9)
+    sb.archive(second)
+    client = make_client()
+    assert [t.id for t in client.list_tasks().tasks] == [first]
+    assert [t.id for t in client.list_tasks(ListParams(is_archived=True)).tasks] == [second]
+    assert client.get_task_by_id(second).sessions[0].prompt == "two"
