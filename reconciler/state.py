@@ -304,9 +304,10 @@ class StateStore:
             )
             _fsync_directory(self.path.parent)
         except OSError as error:
+            where = error.filename2 or error.filename
             raise StateError(
-                f"cannot save state file {self.path}: {error.strerror}; it holds the state of"
-                f" serial {current.serial}"
+                f"cannot save state file {self.path} ({error.strerror}: {where});"
+                f" it still holds the state of serial {current.serial}"
             ) from None
         self.state = new
         return new
