@@ -227,7 +227,7 @@ class AgentTasksClient:
                     continue
             decision = policy(outcome, retries)
             if decision is None:
-                raise diagnose.final_error(
+                error = diagnose.final_error(
                     request,
                     outcome,
                     url=url,
@@ -236,6 +236,9 @@ class AgentTasksClient:
                     api_version=self.settings.api_version,
                     server_time=self.server_time,
                 )
+                # The API's own message is quoted: a server echoing the header must not leak it.
+                error.args = tuple(self._scrub(str(arg)) for arg in error.args)
+                raise error
             retries += 1
             self._pause(request.method, url, decision.delay, decision.reason)
 

@@ -207,6 +207,11 @@ def test_the_token_appears_in_nothing_captured(make_client: MakeClient, captured
         # A transport whose error text quotes the header it was given.
         raise httpx.ConnectError(f"cannot connect with {request.headers['Authorization']}")
 
+    def echo(request: httpx.Request) -> httpx.Response:
+        # A server (or proxy) quoting the request's header in its error message.
+        message = f"bad header {request.headers['Authorization']}"
+        return httpx.Response(422, json={"message": message, "errors": [{"message": message}]})
+
     attempts: list[Callable[[], object]] = [
         lambda: client.create_task("octo/web", RequestBody(prompt="p")),
         lambda: client.list_repo_tasks("octo/gone"),
@@ -214,6 +219,7 @@ def test_the_token_appears_in_nothing_captured(make_client: MakeClient, captured
         lambda: client.list_tasks(),
         lambda: make_client(transport=sb.transport(), token="ghp_bad").user_id(),
         lambda: make_client(transport=httpx.MockTransport(leaky)).list_tasks(),
+        lambda: make_client(transport=httpx.MockTransport(echo)).list_tasks(),
     ]
     for attempt in attempts:
         try:
