@@ -71,19 +71,19 @@ class FaultRule:
         if len(parts) < 3:
             raise ValueError(f"fault {text!r} is not METHOD:PATH:KIND[:OPTION=VALUE,...]")
         method, path, kind = parts[0].upper() or "*", parts[1] or "*", parts[2]
-        options: dict[str, int | float] = {}
-        for item in parts[3].split(",") if len(parts) == 4 and parts[3] else []:
-            name, sep, value = item.partition("=")
-            if not sep or name not in _INT_OPTIONS + _FLOAT_OPTIONS:
-                raise ValueError(
-                    f"fault option {item!r} is not one of times, rate, ms, "
-                    "status, retry_after, reset_in, seconds (as NAME=VALUE)"
-                )
-            try:
-                options[name] = int(value) if name in _INT_OPTIONS else float(value)
-            except ValueError:
-                raise ValueError(f"fault option {item!r} needs a number") from None
-        return cls(kind, method, path, **options)  # type: ignore[arg-type]  # checked above
+        ints, floats = _options(parts[3] if len(parts) == 4 else "")
+        return cls(
+            kind,
+            method,
+            path,
+            times=ints.get("times"),
+            rate=floats.get("rate"),
+            ms=ints.get("ms", 0),
+            status=ints.get("status", 502),
+            retry_after=ints.get("retry_after"),
+            reset_in=ints.get("reset_in", 60),
+            seconds=floats.get("seconds", 0.0),
+        )
 
     def to_text(self) -> str:
         """The text form, listing only options that differ from the defaults."""
@@ -104,3 +104,23 @@ class FaultRule:
         if self.kind in COMMIT_KINDS and method.upper() != "POST":
             return False
         return fnmatchcase(path, self.path)
+
+
+def _options(text: str) -> tuple[dict[str, int], dict[str, float]]:
+    ints: dict[str, int] = {}
+    floats: dict[str, float] = {}
+    for item in (i for i in text.split(",") if i):
+        name, sep, value = item.partition("=")
+        if not sep or name not in _INT_OPTIONS + _FLOAT_OPTIONS:
+            raise ValueError(
+                f"fault option {item!r} is not one of times, rate, ms, status, retry_after,"
+                " reset_in, seconds (as NAME=VALUE)"
+            )
+        try:
+            if name in _INT_OPTIONS:
+                ints[name] = int(value)
+            else:
+                floats[name] = float(value)
+        except ValueError:
+            raise ValueError(f"fault option {item!r} needs a number") from None
+    return ints, floats

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from reconciler.sandbox import control, endpoints
 from reconciler.sandbox.endpoints import Caller
-from reconciler.sandbox.inject import Strike, strike
+from reconciler.sandbox.inject import strike
 from reconciler.sandbox.ratelimit import count, rate_headers
 from reconciler.sandbox.store import RecordedRequest, Store
 from reconciler.sandbox.wire import Request, Response, error
@@ -113,56 +113,65 @@ def _version_problem(request: Request) -> Response | None:
 
 def _operate(
     store: Store, request: Request, name: str, params: list[str], now: datetime
-) -> tuple[Response, int]:
+) -> Response:
     if (problem := _version_problem(request)) is not None:
-        return problem, 0
+        return problem
     who = authenticate(store, request)
     if isinstance(who, Response):
-        return who, 0
+        return who
     if not count(store, who, now):
-        return error(403, f"API rate limit exceeded for user ID {who}."), who
-    return _dispatch(store, request, name, params, Caller(who, now)), who
+        return error(403, f"API rate limit exceeded for user ID {who}.")
+    return _dispatch(store, request, name, params, Caller(who, now))
+
+
+def _user(store: Store, request: Request) -> int:
+    who = authenticate(store, request)
+    return who if isinstance(who, int) else 0
 
 
 def handle(store: Store, request: Request, now: datetime) -> Response:
     """Answer one request, changing the store as the API would."""
     if request.path.startswith("/_sandbox/"):
         answer = control.handle_control(store, request, now) if request.control else None
-        return _finish(answer or endpoints.not_found(), store.effective_now(now), store, None)
+        return _finish(answer or endpoints.not_found(), store, store.effective_now(now))
     now = store.effective_now(now)
+    entry = _record(store, request, now)
+    user_id = _user(store, request)
     found = route(request.path)
     if found is None:
-        _record(store, request, now)
-        return _finish(endpoints.not_found(), now, store, None)
+        return _finish(endpoints.not_found(), store, now, user_id=user_id)
     name, params = found
-    method = request.method.upper()
-    operation = OPERATIONS.get((name, method))
-    entry = _record(store, request, now)
+    operation = OPERATIONS.get((name, entry.method))
     if operation is None:
-        return _finish(error(405, "Method Not Allowed", ("allow", _ALLOW[name])), now, store, None)
-    before, after, latency = strike(store, method, entry.path)
+        refusal = error(405, "Method Not Allowed", ("allow", _ALLOW[name]))
+        return _finish(refusal, store, now, user_id=user_id)
+    before, after, latency = strike(store, entry.method, entry.path)
     if before is not None:
         entry.fault = before.kind
-        return _finish(before.respond(store.config.user_id), now, store, operation, latency, before)
-    answer, user_id = _operate(store, request, name, params, now)
+        limits = before.rate_headers(now)
+        answer = before.respond(user_id)
+        return _finish(
+            answer, store, now, operation=operation, user_id=user_id, latency=latency, limits=limits
+        )
+    answer = _operate(store, request, name, params, now)
     if after is not None and answer.status == 201:
         entry.fault = after.kind
         answer = after.after_commit(answer)
     elif after is not None:
         after.fault.fired -= 1  # nothing was committed, so the rule is not spent
-    return _finish(answer, now, store, operation, latency, None, user_id)
+    return _finish(answer, store, now, operation=operation, user_id=user_id, latency=latency)
 
 
 def _finish(
     answer: Response,
-    now: datetime,
     store: Store,
-    operation: str | None,
-    latency: float = 0.0,
-    fault: Strike | None = None,
+    now: datetime,
+    *,
+    operation: str | None = None,
     user_id: int = 0,
+    latency: float = 0.0,
+    limits: tuple[tuple[str, str], ...] | None = None,
 ) -> Response:
-    limits = fault.rate_headers(now) if fault is not None else None
     headers = (
         *answer.headers,
         ("date", format_datetime(now, usegmt=True)),

@@ -11,9 +11,16 @@ from reconciler.sandbox.store import Store, dump, load_into
 
 
 def load(store: Store, path: Path) -> None:
-    """Fill ``store`` from ``path`` if it exists (a missing file is an empty sandbox)."""
-    if path.exists():
+    """Fill ``store`` from ``path`` if it exists (a missing file is an empty sandbox).
+
+    A file that is not a sandbox data file raises ``ValueError`` naming it.
+    """
+    if not path.exists():
+        return
+    try:
         load_into(store, json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as bad:
+        raise ValueError(f"{path} is not a sandbox data file: {bad}") from None
 
 
 def save(store: Store, path: Path) -> None:

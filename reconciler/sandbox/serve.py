@@ -142,5 +142,11 @@ def serve(
         except ValueError as bad:
             raise UsageError(f"--fault {text!r}: {bad}") from None
     if data is not None:
-        persist.load(sandbox.store, data)
-    asyncio.run(_run(_App(sandbox, data), host, port))
+        try:
+            persist.load(sandbox.store, data)
+        except (ValueError, OSError) as bad:
+            raise UsageError(f"--data: {bad}") from None
+    try:
+        asyncio.run(_run(_App(sandbox, data), host, port))
+    except OSError as bad:  # the port is taken, or the host is not ours
+        raise UsageError(f"cannot listen on {host}:{port}: {bad.strerror or bad}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -113,17 +114,29 @@ def test_data_file_persists_across_restarts(serve: Serve, tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sb.json"]
 
 
-def test_repos_option_and_bad_fault_rules() -> None:
-    result = subprocess.run(
-        [*agenttasks(), "sandbox", "serve", "--port", "0", "--fault", "POST:/x:explode"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 1
+def run_cli(*options: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    command = [*agenttasks(), "sandbox", "serve", *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30, check=False, cwd=cwd)
+
+
+def test_a_bad_fault_rule_is_refused_before_serving() -> None:
+    result = run_cli("--port", "0", "--fault", "POST:/x:explode")
+    assert (result.returncode, result.stdout) == (1, "")
     assert "--fault 'POST:/x:explode': unknown fault kind 'explode'" in result.stderr
-    assert result.stdout == ""
+
+
+def test_a_taken_port_and_a_foreign_data_file_are_clear_errors(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("--port", str(port))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert f"Error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    (tmp_path / "tasks.yaml").write_text("version: 1\n")
+    result = run_cli("--port", "0", "--data", "tasks.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Error: --data: tasks.yaml is not a sandbox data file" in result.stderr
 
 
 def test_repos_restricts_the_served_repositories(serve: Serve) -> None:
