@@ -22,9 +22,14 @@ from pathlib import Path
 
 from reconciler.state import StateLock, StateStore
 from reconciler.statefile import State
-from tests.state.states import SERVER_TIME, SINCE, RUN_URL, with_record
+from tests.state.states import RUN_URL, SERVER_TIME, SINCE, with_record
 
 COMMAND = "apply --yes"
+
+
+def _say(*words: object) -> None:
+    sys.stdout.write(" ".join(str(w) for w in words) + "\n")
+    sys.stdout.flush()
 
 
 def _lock(path: Path, run_url: str | None = None) -> StateLock:
@@ -36,7 +41,7 @@ def _lock(path: Path, run_url: str | None = None) -> StateLock:
 def hold(path: Path, seconds: float | None, run_url: str | None) -> None:
     with _lock(path, run_url) as lock:
         assert lock.holder is not None
-        print("locked", lock.holder.lock_id, os.getpid(), flush=True)
+        _say("locked", lock.holder.lock_id, os.getpid())
         if seconds is None:
             sys.stdin.readline()
         else:
@@ -53,7 +58,7 @@ def fork(path: Path) -> None:
             os.dup2(devnull, stream)
         time.sleep(60)
         os._exit(0)
-    print("locked", lock.holder.lock_id, os.getpid(), child, flush=True)
+    _say("locked", lock.holder.lock_id, os.getpid(), child)
     os._exit(0)  # no release: the child still holds the lock
 
 
@@ -69,7 +74,7 @@ def churn(path: Path) -> None:
         state: State = store.state
         for n in range(100_000):
             state = store.save(with_record(state, f"task-{n % 50}"), SERVER_TIME)
-            print(state.serial, flush=True)
+            _say(state.serial)
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ def test_a_state_s_own_lineage_and_serial_are_never_taken_from_the_caller(
     with StateLock(state_path, command="test") as lock:
         store = StateStore(lock)
         forged = store.state.model_copy(update={"lineage": "mine", "serial": 7})
-        with pytest.raises(ValueError, match="derived from StateStore.state"):
+        with pytest.raises(ValueError, match=r"derived from StateStore\.state"):
             store.save(forged, SERVER_TIME)
     assert read_state(state_path) is None
 
