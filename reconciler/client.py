@@ -1,4 +1,4 @@
-"""The agent tasks client: httpx around the pure ``api``, ``retry``, ``ratelimit`` and ``diagnose``.
+"""The agent tasks client: httpx around the pure ``api``, ``urls``, ``ratelimit`` and ``diagnose``.
 
 One ``httpx.Client`` per run, shared by a bounded thread pool for listings across repositories.
 Time, sleep, randomness, logging and warnings are injected (``Hooks``) so tests run on a fake
@@ -36,7 +36,8 @@ from reconciler.ratelimit import (
 from reconciler.urls import describe, inside_api, join_link, redirect_target, split_repo
 
 DEFAULT_API_VERSION = "2022-11-28"
-MAX_RATE_LIMIT_WAITS = 8
+# --max-wait bounds rate-limit waiting; this only stops a server asking for tiny waits forever.
+MAX_RATE_LIMIT_WAITS = 30
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 10.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

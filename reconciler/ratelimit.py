@@ -94,6 +94,8 @@ def not_sent_only(
 SECONDARY_MIN_WAIT = 60.0
 # x-ratelimit-reset has whole-second resolution; waking a second late beats a second 403.
 _RESET_MARGIN = 1.0
+# "retry-after: 0" from a server still limiting us would otherwise be a busy loop.
+_MIN_WAIT = 1.0
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,10 @@ def _retry_after(response: Response) -> float | None:
     if not value:
         return None
     if value.isdigit():
-        return float(value)
+        return max(_MIN_WAIT, float(value))
     moment, date = http_date(value), server_time(response)
     if moment and date:
-        return max(0.0, (moment - date).total_seconds())
+        return max(_MIN_WAIT, (moment - date).total_seconds())
     return None
 
 
