@@ -10,28 +10,16 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
 from reconciler import __version__
+from reconciler.commands.context import Context, GlobalOptions, Result
 from reconciler.errors import AgentTasksError, ExitCode, SpecError
 
 _FILE_HELP = "Tasks file or directory of *.yaml/*.yml files; repeatable. Default: tasks.yaml."
-
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    """Options given before the command, shared by every command."""
-
-    api_url: str | None
-    api_version: str
-    max_wait: float
-    post_timeout: float
-    color: bool
-    verbose: bool
 
 
 def _file_option(f: click.decorators.FC) -> click.decorators.FC:
@@ -118,14 +106,210 @@ def _not_yet(name: str, help_text: str) -> None:
         raise AgentTasksError(f"'agenttasks {name}' is not implemented yet.")
 
 
-_not_yet("plan", "Show what apply would do, and the live state of tracked tasks.")
 _not_yet("apply", "Create what is missing and record it in the state file.")
-_not_yet("show", "Render a saved plan file.")
-_not_yet("status", "Show the live state of every tracked task.")
-_not_yet("import", "Record an existing task under a key.")
-_not_yet("state", "Inspect or edit the state file.")
-_not_yet("force-unlock", "Clear the lock record of a dead holder.")
 _not_yet("demo", "Run validate, plan, apply and status against the built-in sandbox.")
+
+
+def _context(ctx: click.Context) -> Context:
+    def err(line: str) -> None:
+        click.echo(line, err=True)
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and "CI" not in os.environ
+    return Context(ctx.obj, os.environ, err, interactive=interactive)
+
+
+def _emit(result: Result) -> int:
+    if result.out:
+        click.echo(result.out, nl=False)
+    for line in result.err:
+        click.echo(line, err=True)
+    return int(result.code)
+
+
+def _state_option(f: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--state",
+        type=click.Path(path_type=Path),
+        help="State file (default: beside the tasks file).",
+    )(f)
+
+
+def _format_option(*choices: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default="text", show_default=True
+    )
+
+
+def _lock_timeout(f: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--lock-timeout", type=float, metavar="S", help="Wait up to S seconds for the state lock."
+    )(f)
+
+
+@cli.command("plan")
+@_file_option
+@_state_option
+@_format_option("text", "json", "markdown")
+@click.option("--out", type=click.Path(path_type=Path), help="Save the plan for apply PLANFILE.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option("--target", "targets", multiple=True, metavar="KEY", help="Only these keys (globs).")
+@click.option("--exclude", "excludes", multiple=True, metavar="KEY", help="Not these keys (globs).")
+@click.option("--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again.")
+@click.option("--max-creates", type=int, metavar="N", help="Allow a plan to create up to N tasks.")
+@click.option("--adopt-window", default="30d", show_default=True, metavar="D")
+@click.pass_context
+def plan_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    replace: tuple[str, ...],
+    max_creates: int | None,
+    adopt_window: str,
+) -> int:
+    """Show what apply would do, and the live state of tracked tasks."""
+    from reconciler.commands.plan import Selection, run_plan
+
+    selection = Selection(targets, excludes, replace, max_creates, adopt_window)
+    return _emit(
+        run_plan(
+            _context(ctx),
+            files=files,
+            state=state,
+            fmt=fmt,
+            out=out,
+            detailed_exitcode=detailed_exitcode,
+            selection=selection,
+        )
+    )
+
+
+@cli.command("show")
+@click.argument("planfile", type=click.Path(path_type=Path))
+@_format_option("text", "json", "markdown")
+@click.pass_context
+def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
+    """Render a saved plan file exactly as plan showed it."""
+    from reconciler.commands.plan import run_show
+
+    return _emit(run_show(_context(ctx), planfile_path=planfile, fmt=fmt))
+
+
+@cli.command("status")
+@_file_option
+@_state_option
+@_format_option("text", "json")
+@click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
+@click.pass_context
+def status_command(
+    ctx: click.Context, files: tuple[Path, ...], state: Path | None, fmt: str, check: bool
+) -> int:
+    """Show the live state of every tracked task, with links."""
+    from reconciler.commands.status import run_status
+
+    return _emit(run_status(_context(ctx), files=files, state=state, fmt=fmt, check=check))
+
+
+@cli.command("import")
+@_file_option
+@_state_option
+@_lock_timeout
+@click.argument("key")
+@click.argument("task_id")
+@click.option("--force", is_flag=True, help="Record it even if its prompt differs.")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    lock_timeout: float | None,
+    key: str,
+    task_id: str,
+    force: bool,
+) -> int:
+    """Record an existing task under a declared key."""
+    from reconciler.commands.state_edit import run_import
+
+    result = run_import(
+        _context(ctx),
+        files=files,
+        state=state,
+        key=key,
+        task_id=task_id,
+        force=force,
+        lock_timeout=lock_timeout,
+    )
+    return _emit(result)
+
+
+@cli.group("state")
+def state_group() -> None:
+    """Inspect or hand-edit the state file."""
+
+
+@state_group.command("list")
+@_file_option
+@_state_option
+def state_list(files: tuple[Path, ...], state: Path | None) -> int:
+    """List tracked keys: key, repository, task id, last state seen."""
+    from reconciler.commands.state_edit import run_list
+
+    return _emit(run_list(files=files, state=state))
+
+
+@state_group.command("show")
+@_file_option
+@_state_option
+@click.argument("key")
+def state_show(files: tuple[Path, ...], state: Path | None, key: str) -> int:
+    """Show a key's record as JSON."""
+    from reconciler.commands.state_edit import run_show
+
+    return _emit(run_show(files=files, state=state, key=key))
+
+
+@state_group.command("rm")
+@_file_option
+@_state_option
+@_lock_timeout
+@click.argument("key")
+@click.option("--tombstone", is_flag=True, help="Remove the key's tombstone instead.")
+@click.pass_context
+def state_rm(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    lock_timeout: float | None,
+    key: str,
+    tombstone: bool,
+) -> int:
+    """Forget a key's record (the task is untouched on GitHub)."""
+    from reconciler.commands.state_edit import run_rm
+
+    result = run_rm(
+        _context(ctx),
+        files=files,
+        state=state,
+        key=key,
+        tombstone=tombstone,
+        lock_timeout=lock_timeout,
+    )
+    return _emit(result)
+
+
+@cli.command("force-unlock")
+@_file_option
+@_state_option
+@click.argument("lock_id")
+def force_unlock_command(files: tuple[Path, ...], state: Path | None, lock_id: str) -> int:
+    """Clear the lock record a dead process left behind."""
+    from reconciler.commands.state_edit import run_force_unlock
+
+    return _emit(run_force_unlock(files=files, state=state, lock_id=lock_id))
 
 
 @cli.group()

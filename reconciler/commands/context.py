@@ -1,0 +1,111 @@
+"""What every command starts from: global options, the environment, and the shared steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.errors import ExitCode
+from reconciler.models import Desired
+from reconciler.statefile import State
+
+if TYPE_CHECKING:
+    from reconciler.client import AgentTasksClient
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """Options given before the command, shared by every command."""
+
+    api_url: str | None = None
+    api_version: str = "2022-11-28"
+    max_wait: float = 900.0
+    post_timeout: float = 30.0
+    color: bool = False
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """The shell's view of the world, passed to commands: nothing here is read behind their back."""
+
+    options: GlobalOptions
+    env: Mapping[str, str]
+    err: Callable[[str], None]
+    now: Callable[[], datetime] = _utc_now
+    interactive: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command wants printed (stdout text, stderr lines) and its exit code."""
+
+    out: str = ""
+    err: tuple[str, ...] = ()
+    code: ExitCode = ExitCode.OK
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The tasks files, the state file's path, and what they hold."""
+
+    files: tuple[str, ...]
+    state_path: Path
+    desired: Desired
+    state: State
+    notes: tuple[str, ...] = field(default=())
+
+
+def tasks_files(files: Sequence[Path]) -> list[Path]:
+    """The files given, or ``tasks.yaml``."""
+    return list(files) or [Path("tasks.yaml")]
+
+
+def state_path(files: Sequence[Path], option: Path | None) -> Path:
+    """``--state``, else beside the first tasks file (inside it, for a directory)."""
+    from reconciler.state import default_state_path
+
+    return option if option is not None else default_state_path(tasks_files(files)[0])
+
+
+def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
+    """Load the tasks files and read the state (never locking)."""
+    from reconciler.spec import load
+    from reconciler.state import read_state
+
+    desired = load(tasks_files(files))
+    path = state_path(files, state_option)
+    return Workspace(desired.files, path, desired, read_state(path) or State())
+
+
+def open_api(ctx: Context) -> AgentTasksClient:
+    """The API client for this run: URL and token from options and environment (DESIGN §6)."""
+    from reconciler.client import Hooks, Settings, open_client
+
+    options = ctx.options
+    settings = Settings(
+        api_version=options.api_version,
+        max_wait=options.max_wait,
+        post_timeout=options.post_timeout,
+    )
+    warned: set[str] = set()
+
+    def warn(message: str) -> None:
+        if message not in warned:
+            warned.add(message)
+            ctx.err(f"Warning: {message}")
+
+    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn)
+    return open_client(options.api_url, ctx.env, settings=settings, hooks=hooks)
+
+
+def server_now(client: AgentTasksClient, ctx: Context) -> datetime:
+    """The server's time when known (it measures settle windows), else the local clock."""
+    return client.server_time or ctx.now()

@@ -1,0 +1,138 @@
+"""``agenttasks plan`` and ``agenttasks show PLANFILE``."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from reconciler import planfile
+from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
+from reconciler.errors import ExitCode, UsageError
+from reconciler.plan import Plan
+from reconciler.planner import Options, plan
+from reconciler.refresh import refresh
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The plan options of DESIGN §6 (shared by plan and apply)."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    max_creates: int | None = None
+    adopt_window: str = "30d"
+
+    def options(self, post_timeout: float) -> Options:
+        """The planner's options."""
+        return Options(
+            targets=self.targets,
+            excludes=self.excludes,
+            replace=frozenset(self.replace),
+            max_creates=self.max_creates,
+            adopt_window=parse_duration(self.adopt_window, "--adopt-window"),
+            post_timeout=post_timeout,
+        )
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """``30d``, ``12h``, ``90m``, ``45s`` or plain seconds."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(
+            f"{option} takes a duration such as 30d, 12h or 90m, not {text!r}"
+        ) from None
+    if value < 0:
+        raise UsageError(f"{option} cannot be negative")
+    return timedelta(seconds=value * units[unit])
+
+
+def make_plan(ctx: Context, work: Workspace, selection: Selection) -> tuple[Plan, datetime]:
+    """Refresh from the API and plan; returns the plan and the server time it was made at."""
+    options = selection.options(ctx.options.post_timeout)
+    with open_api(ctx) as client:
+        remote = refresh(client, work.desired, work.state, ctx.now(), options)
+        now = server_now(client, ctx)
+    return plan(work.desired, work.state, remote, now, options), now
+
+
+def render(
+    fmt: str, result: Plan, work_files: Sequence[str], state: str, now: datetime, *, color: bool
+) -> str:
+    """The plan in the chosen format."""
+    from reconciler import render as r
+
+    if fmt == "json":
+        return r.plan_json(result, files=tuple(work_files), state_path=state, now=now)
+    if fmt == "markdown":
+        return r.plan_markdown(result, files=tuple(work_files), state_path=state, now=now)
+    return r.plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
+
+
+def _exit_code(result: Plan, detailed: bool) -> ExitCode:
+    pending = result.counts.changes or bool(result.unresolved)
+    return ExitCode.CHANGES if detailed and pending else ExitCode.OK
+
+
+def run_plan(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    selection: Selection,
+) -> Result:
+    """Plan, print it, and optionally save it for ``apply PLANFILE``."""
+    work = workspace(files, state)
+    result, now = make_plan(ctx, work, selection)
+    text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
+    err: tuple[str, ...] = ()
+    if out is not None:
+        saved = planfile.save(
+            result,
+            desired=work.desired,
+            lineage=work.state.lineage,
+            serial=work.state.serial,
+            state_path=str(work.state_path),
+            created_at=now,
+        )
+        write_private(out, saved)
+        err = (
+            f"Saved the plan to {out}. To apply exactly this plan, run:",
+            f"  agenttasks apply {shlex.quote(str(out))}",
+        )
+    return Result(text, err, _exit_code(result, detailed_exitcode))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read: a plan lists prompts."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def run_show(ctx: Context, *, planfile_path: Path, fmt: str) -> Result:
+    """Render a saved plan exactly as ``plan`` did, ages measured from its creation."""
+    try:
+        text = planfile_path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read {planfile_path}: {error.strerror}") from None
+    saved = planfile.load(text, path=str(planfile_path))
+    rendered = render(
+        fmt,
+        saved.restore(),
+        saved.files,
+        saved.state_path,
+        saved.created_at,
+        color=ctx.options.color,
+    )
+    return Result(rendered)

@@ -1,0 +1,190 @@
+"""``state list|show|rm``, ``import`` and ``force-unlock``: reading and hand-editing the state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
+
+from reconciler.commands.context import Context, Result, open_api, server_now, state_path, workspace
+from reconciler.digest import normalise_prompt
+from reconciler.errors import AgentTasksError, StateConflict, UsageError
+from reconciler.statefile import EarlierRun, Record, State
+
+if TYPE_CHECKING:
+    from reconciler.state import StateLock
+
+V = TypeVar("V")
+
+
+def _read(files: Sequence[Path], state: Path | None) -> tuple[Path, State]:
+    from reconciler.state import read_state
+
+    path = state_path(files, state)
+    return path, read_state(path) or State()
+
+
+def run_list(*, files: Sequence[Path], state: Path | None) -> Result:
+    """One line per tracked key: key, repository, task id, last state seen."""
+    path, current = _read(files, state)
+    lines = [
+        f"{key}\t{r.repo}\t{r.task_id}\t{r.last_state.value if r.last_state else '-'}"
+        for key, r in sorted(current.tasks.items())
+    ]
+    lines += [
+        f"{key}\t{i.repo}\t(unconfirmed create)\t-" for key, i in sorted(current.intents.items())
+    ]
+    lines += [
+        f"{key}\t{t.repo}\t{t.task_id}\t(forgotten)"
+        for key, t in sorted(current.tombstones.items())
+    ]
+    text = "\n".join(lines) + "\n" if lines else f"No tasks are tracked in {path}.\n"
+    return Result(text)
+
+
+def run_show(*, files: Sequence[Path], state: Path | None, key: str) -> Result:
+    """A key's record (or intent, or tombstone) as JSON."""
+    path, current = _read(files, state)
+    tables: tuple[tuple[str, Mapping[str, BaseModel]], ...] = (
+        ("record", current.tasks),
+        ("intent", current.intents),
+        ("tombstone", current.tombstones),
+    )
+    for kind, table in tables:
+        if key in table:
+            data = {"key": key, "kind": kind, **table[key].model_dump(mode="json")}
+            return Result(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    raise UsageError(f"no key '{key}' in {path}")
+
+
+def _locked(ctx: Context, path: Path, command: str, timeout: float | None) -> StateLock:
+    from reconciler.state import StateLock, ci_run_url
+
+    return StateLock(
+        path,
+        command=command,
+        timeout=timeout,
+        run_url=ci_run_url(ctx.env),
+        on_wait=ctx.err,
+    )
+
+
+def run_rm(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | None,
+    key: str,
+    tombstone: bool,
+    lock_timeout: float | None,
+) -> Result:
+    """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
+    from reconciler.state import StateStore
+
+    path = state_path(files, state)
+    with _locked(ctx, path, f"state rm {key}", lock_timeout) as lock:
+        store = StateStore(lock)
+        current = store.state
+        if tombstone:
+            if key not in current.tombstones:
+                raise UsageError(f"no tombstone for '{key}' in {path}")
+            gone = current.tombstones[key]
+            store.save(
+                current.model_copy(update={"tombstones": _without(current.tombstones, key)}),
+                ctx.now(),
+            )
+            when = f"{gone.forgotten_at:%Y-%m-%d}"
+            return Result(
+                f"Removed the tombstone of '{key}' (task {gone.task_id}, forgotten {when}).\n"
+            )
+        if key not in current.tasks and key not in current.intents:
+            raise UsageError(f"no key '{key}' in {path}")
+        record, intent = current.tasks.get(key), current.intents.get(key)
+        update = {"tasks": _without(current.tasks, key), "intents": _without(current.intents, key)}
+        store.save(current.model_copy(update=update), ctx.now())
+    if record is not None:
+        dropped = f"task {record.task_id} in {record.repo}"
+    else:
+        dropped = f"an unconfirmed create in {intent.repo if intent else '?'}"
+    return Result(
+        f"Removed '{key}' ({dropped}) from {path}. The task itself is untouched on GitHub;"
+        " if the key is still declared, the next plan finds it again.\n"
+    )
+
+
+def _without(table: Mapping[str, V], key: str) -> dict[str, V]:
+    return {k: v for k, v in table.items() if k != key}
+
+
+def run_import(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | None,
+    key: str,
+    task_id: str,
+    force: bool,
+    lock_timeout: float | None,
+) -> Result:
+    """Record an existing task under a declared key, once its first session's prompt matches."""
+    from reconciler.state import StateStore
+
+    work = workspace(files, state)
+    spec = work.desired.tasks.get(key)
+    if spec is None:
+        raise UsageError(f"'{key}' is not declared in {', '.join(work.files)}; declare it first")
+    with open_api(ctx) as client:
+        user = client.user_id()
+        task = client.get_task(spec.repo, task_id)
+        now = server_now(client, ctx)
+    first = min(task.sessions, key=lambda s: s.created_at) if task.sessions else None
+    prompt = normalise_prompt(first.prompt) if first and first.prompt is not None else None
+    if prompt != spec.body.prompt and not force:
+        raise AgentTasksError(
+            f"task {task_id} was not started from the prompt declared for '{key}'; check the id,"
+            " or pass --force to record it anyway"
+        )
+    with _locked(ctx, work.state_path, f"import {key}", lock_timeout) as lock:
+        store = StateStore(lock)
+        current = store.state
+        if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
+            raise StateConflict(f"task {task_id} is already recorded under another key")
+        old = current.tasks.get(key)
+        earlier = (
+            (*old.earlier_runs, EarlierRun(task_id=old.task_id, state=old.last_state))
+            if old
+            else ()
+        )
+        record = Record(
+            task_id=task.id,
+            repo=spec.repo,
+            digest=spec.digest,
+            body=spec.body,
+            creator_id=task.creator_id,
+            created_at=task.created_at,
+            last_state=task.state,
+            last_seen_at=now,
+            html_url=task.html_url,
+            pull_id=task.pull_id,
+            earlier_runs=earlier,
+        )
+        update = {
+            "tasks": {**current.tasks, key: record},
+            "intents": _without(current.intents, key),
+            "tombstones": _without(current.tombstones, key),
+            "user_id": user,
+        }
+        store.save(current.model_copy(update=update), now)
+    return Result(
+        f"Imported task {task.id} ({task.state.value}) as '{key}' in {work.state_path}.\n"
+    )
+
+
+def run_force_unlock(*, files: Sequence[Path], state: Path | None, lock_id: str) -> Result:
+    """Clear a dead holder's lock record."""
+    from reconciler.state import force_unlock
+
+    return Result(force_unlock(state_path(files, state), lock_id) + "\n")
