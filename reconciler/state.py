@@ -30,7 +30,6 @@ from reconciler.statefile import State, decode, encode
 
 STATE_NAME = "agenttasks.state.json"
 POLL_SECONDS = 0.1
-_RECORD_LIMIT = 64 * 1024
 
 
 def default_state_path(first_tasks_path: Path) -> Path:
@@ -127,7 +126,7 @@ def _try_flock(fd: int, lock_file: Path) -> bool:
 
 def _read_record(fd: int) -> Holder | None:
     try:
-        return Holder.model_validate_json(os.pread(fd, _RECORD_LIMIT, 0))
+        return Holder.model_validate_json(os.pread(fd, 65536, 0))
     except ValidationError:
         return None
 
@@ -302,7 +301,6 @@ class StateStore:
             _write_atomically(
                 self.path, encode(new).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
             )
-            _fsync_directory(self.path.parent)
         except OSError as error:
             where = error.filename2 or error.filename
             raise StateError(
@@ -314,7 +312,8 @@ class StateStore:
 
 
 def _write_atomically(target: Path, data: bytes, *, point: str | None) -> None:
-    """A temp file beside ``target`` (0600), written and fsynced, then renamed over it."""
+    """A temp file beside ``target`` (0600), written and fsynced, renamed over it, and the
+    directory fsynced so the rename is durable before anything that follows."""
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -328,6 +327,7 @@ def _write_atomically(target: Path, data: bytes, *, point: str | None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    _fsync_directory(target.parent)
 
 
 def _fsync_directory(folder: Path) -> None:

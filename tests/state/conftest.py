@@ -64,7 +64,7 @@ def wait_locked(process: subprocess.Popen[str]) -> list[str]:
     """Block until the holder says it holds the lock; its words after "locked"."""
     assert process.stdout is not None
     line = process.stdout.readline()
-    if not line.startswith("locked "):
+    if line.split()[:1] != ["locked"]:
         _, err = process.communicate()
         pytest.fail(f"the holder did not lock: {line!r} {err}")
     return line.split()[1:]

@@ -2,6 +2,8 @@
 
     python -m tests.state.proc hold STATE [--for S]   lock, print "locked LOCK_ID PID", hold until
                                                       a line on stdin (or S seconds), release
+    python -m tests.state.proc bare STATE             flock the lock file, write no record, hold
+                                                      until a line on stdin
     python -m tests.state.proc fork STATE             lock, fork a child that keeps the lock, print
                                                       "locked LOCK_ID PID CHILD_PID", exit at once
     python -m tests.state.proc save STATE KEY         lock and save one more record (failpoints
@@ -14,6 +16,7 @@ The holder's command is "apply --yes" and its clock reads SINCE, so messages can
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 import time
@@ -48,6 +51,14 @@ def hold(path: Path, seconds: float | None, run_url: str | None) -> None:
             time.sleep(seconds)
 
 
+def bare(path: Path) -> None:
+    """Another program's lock: a flock with no holder record."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _say("locked")
+    sys.stdin.readline()
+
+
 def fork(path: Path) -> None:
     lock = _lock(path).__enter__()
     assert lock.holder is not None
@@ -79,7 +90,7 @@ def churn(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["hold", "fork", "save", "churn"])
+    parser.add_argument("action", choices=["hold", "bare", "fork", "save", "churn"])
     parser.add_argument("state", type=Path)
     parser.add_argument("key", nargs="?", default="second")
     parser.add_argument("--for", dest="seconds", type=float)
@@ -87,6 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.action == "hold":
         hold(args.state, args.seconds, RUN_URL if args.ci else None)
+    elif args.action == "bare":
+        bare(args.state)
     elif args.action == "fork":
         fork(args.state)
     elif args.action == "save":

@@ -66,6 +66,19 @@ def test_a_second_writer_fails_at_once_naming_the_holder(state_path: Path, spawn
     release(holder)
 
 
+def test_a_holder_that_left_no_record_is_still_refused(state_path: Path, spawn: Spawn) -> None:
+    holder = spawn("bare", str(state_path))
+    wait_locked(holder)
+    with pytest.raises(StateConflict) as refused, StateLock(state_path, command="apply"):
+        pass
+    assert str(refused.value) == (
+        f"state file {state_path} is locked (by a process that left no holder record in"
+        f" {lock_path(state_path)}); retry when it has finished, or wait for it with"
+        " --lock-timeout S"
+    )
+    release(holder)
+
+
 def test_a_ci_holder_is_named_with_its_run(state_path: Path, spawn: Spawn) -> None:
     holder = spawn("hold", str(state_path), "--ci")
     lock_id, pid = wait_locked(holder)
