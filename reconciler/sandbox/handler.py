@@ -80,6 +80,8 @@ def authenticate(store: Store, request: Request) -> int | Response:
         if config.anonymous:
             return config.user_id
         return error(401, "Requires authentication")
+    if not token:  # another scheme (Basic …) or an empty token
+        return error(401, "Bad credentials")
     if token in store.tokens:
         return store.tokens[token]
     if config.token is not None and token != config.token:
@@ -159,7 +161,11 @@ def handle(store: Store, request: Request, now: datetime) -> Response:
         answer = after.after_commit(answer)
     elif after is not None:
         after.fault.fired -= 1  # nothing was committed, so the rule is not spent
-    return _finish(answer, store, now, operation=operation, user_id=user_id, latency=latency)
+    selected = request.header("x-github-api-version")
+    version = selected if selected in API_VERSIONS else API_VERSIONS[0]
+    return _finish(
+        answer, store, now, operation=operation, user_id=user_id, latency=latency, version=version
+    )
 
 
 def _finish(
@@ -171,13 +177,14 @@ def _finish(
     user_id: int = 0,
     latency: float = 0.0,
     limits: tuple[tuple[str, str], ...] | None = None,
+    version: str = API_VERSIONS[0],
 ) -> Response:
     headers = (
         *answer.headers,
         ("date", format_datetime(now, usegmt=True)),
         *(limits or rate_headers(store, user_id, now)),
         ("x-github-request-id", f"SANDBOX:{len(store.requests):08X}"),
-        ("x-github-api-version-selected", API_VERSIONS[0]),
+        ("x-github-api-version-selected", version),
     )
     extra = store.config.latency_ms / 1000.0
     return Response(

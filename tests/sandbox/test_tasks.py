@@ -140,6 +140,13 @@ def test_missing_token_is_401(sandbox: Sandbox) -> None:
     assert response.json()["message"] == "Requires authentication"
 
 
+@pytest.mark.parametrize("authorization", ["Basic dXNlcjpwYXNz", "Bearer ", "Bearer"])
+def test_other_schemes_and_empty_tokens_are_401(client: httpx.Client, authorization: str) -> None:
+    response = client.get("/user", headers={"Authorization": authorization})
+    assert response.status_code == 401
+    assert response.json()["message"] == "Bad credentials"
+
+
 def test_any_token_is_accepted_unless_one_is_configured(clock: ManualClock) -> None:
     guarded = Sandbox(clock=clock, token="right")
     with client_for(guarded, token="wrong") as wrong, client_for(guarded, token="right") as right:
