@@ -303,9 +303,9 @@ class StateStore:
             )
         except OSError as error:
             where = error.filename2 or error.filename
+            kept = f"it still holds serial {current.serial}" if raw else "it was not created"
             raise StateError(
-                f"cannot save state file {self.path} ({error.strerror}: {where});"
-                f" it still holds the state of serial {current.serial}"
+                f"cannot save state file {self.path} ({error.strerror}: {where}); {kept}"
             ) from None
         self.state = new
         return new

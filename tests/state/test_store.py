@@ -207,10 +207,24 @@ def test_a_save_that_cannot_write_says_so_and_keeps_the_old_state(state_path: Pa
             store.save(with_record(store.state, "b"), SERVER_TIME)
     assert str(refused.value) == (
         f"cannot save state file {state_path} (Is a directory: {backup_path(state_path)});"
-        " it still holds the state of serial 1"
+        " it still holds serial 1"
     )
     assert read_state(state_path) == saved
     assert not list(state_path.parent.glob("*.tmp"))
+
+
+def test_a_first_save_that_cannot_write_says_nothing_was_created(tmp_path: Path) -> None:
+    state_path = tmp_path / ("s" * 250)  # its lock file's name fits in 255 bytes, a temp's not
+    with StateLock(state_path, command="apply") as lock:
+        store = StateStore(lock)
+        with pytest.raises(StateError) as refused:
+            store.save(with_record(store.state, "a"), SERVER_TIME)
+    assert re.fullmatch(
+        rf"cannot save state file {re.escape(str(state_path))} \(File name too long:"
+        rf" {re.escape(str(tmp_path))}/\.s{{250}}\.\w+\.tmp\); it was not created",
+        str(refused.value),
+    )
+    assert not state_path.exists()
 
 
 def test_the_state_holds_no_credentials(state_path: Path) -> None:
