@@ -29,9 +29,17 @@ def sandbox(clock: ManualClock) -> Sandbox:
     return Sandbox(clock=clock, seed=7)
 
 
-def client_for(sandbox: Sandbox, token: str | None = TOKEN, **options: object) -> httpx.Client:
+DEFAULT_TIMEOUT = httpx.Timeout(10.0)
+
+
+def client_for(
+    sandbox: Sandbox, token: str | None = TOKEN, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+) -> httpx.Client:
+    """An httpx client on the in-process sandbox, authenticated unless ``token`` is None."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(transport=sandbox.transport(), base_url=BASE, headers=headers, **options)  # type: ignore[arg-type]
+    return httpx.Client(
+        transport=sandbox.transport(), base_url=BASE, headers=headers, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -65,9 +73,9 @@ class Served:
     url: str
     stderr: str = ""
 
-    def client(self, token: str | None = TOKEN, **options: object) -> httpx.Client:
+    def client(self, token: str | None = TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, **options)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.url, headers=headers, timeout=DEFAULT_TIMEOUT)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
