@@ -154,7 +154,7 @@ def status_cells(status: Status, now: datetime) -> tuple[str, ...]:
 def live_line(statuses: tuple[Status, ...]) -> str:
     """``5 tracked tasks: 2 progressing, 1 done; 1 missing, 1 unconfirmed.``"""
     if not statuses:
-        return "No tracked tasks."
+        return "no tracked tasks."
     buckets = [f"{n} {b.value}" for b in Bucket if (n := sum(s.bucket == b for s in statuses))]
     syncs = {Sync.MISSING: "missing", Sync.UNKNOWN: "unconfirmed"}
     problems = [
