@@ -20,7 +20,7 @@ import httpx
 from reconciler import __version__, api, diagnose
 from reconciler.api import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
 from reconciler.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, TransportError
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 from reconciler.ratelimit import (
     DEFAULT_CREATE_RATE,
@@ -36,6 +36,8 @@ from reconciler.ratelimit import (
 from reconciler.urls import describe, inside_api, join_link, redirect_target, split_repo
 
 DEFAULT_API_VERSION = "2022-11-28"
+
+
 # --max-wait bounds rate-limit waiting; this only stops a server asking for tiny waits forever.
 MAX_RATE_LIMIT_WAITS = 30
 MAX_REDIRECTS = 5
@@ -60,10 +62,14 @@ class Settings:
 
 @dataclass(frozen=True)
 class Hooks:
-    """The client's effects, injected: wall clock, sleep, jitter, ``-v`` log, warnings."""
+    """The client's effects, injected: wall clock, sleep, jitter, ``-v`` log, warnings.
+
+    ``sleep=None`` (the default) waits on an event that ``close()`` or an interrupted
+    ``list_repos`` sets, so no worker thread outlives Ctrl-C in a long rate-limit wait.
+    """
 
     clock: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None
     rand: Callable[[], float] = random.random
     monotonic: Callable[[], float] = time.perf_counter
     log: Callable[[str], None] | None = None
@@ -88,6 +94,7 @@ class AgentTasksClient:
         self._get_policy = idempotent(retries=settings.get_retries, rand=hooks.rand)
         self._post_policy = not_sent_only(rand=hooks.rand)
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._create_lock = threading.Lock()
         self._user_id: int | None = None
         self._server_time: datetime | None = None
@@ -101,7 +108,8 @@ class AgentTasksClient:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and end any wait in progress."""
+        self._stop.set()
         self._http.close()
 
     @property
@@ -141,9 +149,15 @@ class AgentTasksClient:
         if not unique:
             return {}
         workers = max(1, min(self.settings.concurrency, len(unique)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenttasks") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenttasks")
+        try:
             futures = {repo: pool.submit(self._listing, repo, params) for repo in unique}
             return {repo: future.result() for repo, future in futures.items()}
+        except BaseException:  # Ctrl-C included: stop the other listings' waits too
+            self._stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _listing(self, repo: str, params: ListParams) -> TaskList | ApiError:
         try:
@@ -182,7 +196,7 @@ class AgentTasksClient:
         with self._create_lock:
             while (delay := self._limiter.delay(self._hooks.clock())) > 0:
                 self._say(f"waiting {delay:.1f}s for --max-create-rate")
-                self._hooks.sleep(delay)
+                self._sleep(delay)
             self._limiter.record(self._hooks.clock())
 
     def _all_pages(self, request: ApiRequest) -> TaskList:
@@ -260,7 +274,13 @@ class AgentTasksClient:
 
     def _pause(self, method: str, url: str, seconds: float, reason: str) -> None:
         self._say(f"retrying {describe(method, url)} in {seconds:.1f}s: {reason}")
-        self._hooks.sleep(seconds)
+        self._sleep(seconds)
+
+    def _sleep(self, seconds: float) -> None:
+        if self._hooks.sleep is not None:
+            self._hooks.sleep(seconds)
+        elif self._stop.wait(seconds):
+            raise TransportError("Stopped while waiting to retry: the client was closed.")
 
     def _exchange(self, request: ApiRequest, url: str) -> Outcome:
         """One request, following redirects: Authorization goes only to the same scheme, host

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from reconciler.api import ListParams
-from reconciler.client import open_client
+from reconciler.auth import Token
+from reconciler.client import AgentTasksClient, open_client
 from reconciler.errors import (
     AmbiguousCreate,
     AuthenticationError,
@@ -17,11 +20,12 @@ from reconciler.errors import (
     NotFound,
     RateLimited,
     ServerError,
+    TransportError,
     ValidationFailed,
 )
 from reconciler.models import RequestBody, TaskState
 from reconciler.sandbox import FaultRule, ManualClock, Sandbox
-from tests.client.conftest import START, TOKEN, Captured, FakeTime, MakeClient
+from tests.client.conftest import BASE, START, TOKEN, Captured, FakeTime, MakeClient
 
 REPO_TASKS = "/agents/repos/*"
 
@@ -308,3 +312,25 @@ def test_cross_repository_endpoints(sb: Sandbox, make_client: MakeClient) -> Non
     assert [t.id for t in client.list_tasks().tasks] == [first]
     assert [t.id for t in client.list_tasks(ListParams(is_archived=True)).tasks] == [second]
     assert client.get_task_by_id(second).sessions[0].prompt == "two"
+
+
+def test_closing_the_client_ends_a_long_rate_limit_wait_in_another_thread(sb: Sandbox) -> None:
+    sb.add_fault(FaultRule("secondary_403", path=REPO_TASKS))
+    client = AgentTasksClient(BASE, Token(TOKEN, "GH_TOKEN"), transport=sb.transport())
+    outcome: list[BaseException] = []
+
+    def listing() -> None:
+        try:
+            client.list_repo_tasks("octo/web")
+        except TransportError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=listing)
+    worker.start()
+    while not sb.requests:  # the first answer is a secondary limit: a real 60 s wait follows
+        time.sleep(0.001)
+    started = time.monotonic()
+    client.close()
+    worker.join(timeout=5)
+    assert time.monotonic() - started < 1
+    assert [str(e) for e in outcome] == ["Stopped while waiting to retry: the client was closed."]
