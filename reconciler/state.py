@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -213,12 +212,7 @@ class StateLock:
         self._fd, self.holder = fd, holder
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         fd, self._fd = self._fd, None
         if fd is None:
             return

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ExitCode, StateConflict
-from reconciler.state import StateLock, force_unlock, lock_path, read_state
+from reconciler.state import StateLock, StateStore, force_unlock, lock_path, read_state
 from tests.state.conftest import Spawn, release, save_records, wait_locked
 from tests.state.states import RUN_URL, SINCE
 
@@ -131,6 +131,36 @@ def test_reads_never_wait_for_the_lock(state_path: Path, spawn: Spawn) -> None:
     assert read_state(state_path) == saved
     assert time.monotonic() - started < 0.5
     release(holder)
+
+
+def test_reads_during_a_stream_of_saves_always_see_a_whole_state(
+    state_path: Path, spawn: Spawn
+) -> None:
+    save_records(state_path, "a")
+    churn = spawn("churn", str(state_path))
+    assert churn.stdout is not None
+    churn.stdout.readline()  # saving in a loop now
+    serials = [2]
+    deadline = time.monotonic() + 10
+    while serials[-1] < 40 and time.monotonic() < deadline:
+        state = read_state(state_path)  # never a StateError: never half a file
+        assert state is not None
+        serials.append(state.serial)
+    churn.kill()
+    churn.communicate()
+    assert serials == sorted(serials)
+    assert serials[-1] >= 40
+
+
+def test_a_store_needs_a_held_lock(state_path: Path) -> None:
+    lock = StateLock(state_path, command="apply")
+    with pytest.raises(RuntimeError, match="needs a held StateLock"):
+        StateStore(lock)
+    with lock:
+        store = StateStore(lock)
+    with pytest.raises(RuntimeError, match="after its lock was released"):
+        store.save(store.state, datetime.now(UTC))
+    assert read_state(state_path) is None
 
 
 @pytest.fixture
