@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
-from reconciler.auth import Token, find_token, resolve_api_url
+from reconciler.auth import Token, find_token, gh_auth_token, resolve_api_url
 from reconciler.errors import ConfigError
 
 SECRET = "ghp_RECOGNISABLEsecretTOKENvalue0123456789"
@@ -116,3 +117,28 @@ def test_sandbox_urls_are_recognised() -> None:
     target = resolve_api_url("sandbox:tmp/tasks.json?speed=50&seed=1", {})
     assert target.is_sandbox
     assert target.url == "sandbox:tmp/tasks.json?speed=50&seed=1"
+
+
+def _fake_gh(directory: Path, script: str) -> None:
+    gh = directory / "gh"
+    gh.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    gh.chmod(0o755)
+
+
+def test_gh_auth_token_runs_gh_for_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_gh(tmp_path, 'test "$4" = acme.ghe.com && echo gho_fromgh')
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert gh_auth_token("acme.ghe.com") == "gho_fromgh"
+    assert gh_auth_token("github.com") is None  # gh printed nothing: not logged in there
+
+
+def test_gh_auth_token_is_none_when_gh_fails_or_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_gh(tmp_path, "echo not logged in >&2; exit 1")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert gh_auth_token("github.com") is None
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert gh_auth_token("github.com") is None
