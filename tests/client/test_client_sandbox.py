@@ -98,16 +98,15 @@ def test_primary_exhaustion_beyond_max_wait_says_when_to_retry(
     sb: Sandbox, make_client: MakeClient, sandbox_clock: ManualClock
 ) -> None:
     skewed = FakeTime(sandbox_clock, skew=120)
-    sb.add_fault(FaultRule("primary", path=REPO_TASKS, reset_in=1800))
+    sb.add_fault(FaultRule("primary", path=REPO_TASKS, reset_in=30))
     with pytest.raises(RateLimited) as caught:
-        make_client(max_wait=900, time=skewed).list_repo_tasks("octo/web")
-    # The reset is 1800 s after the server's Date; the local clock says when that is here.
-    retry_at = START.timestamp() + 120 + 1801
-    assert caught.value.retry_at == retry_at
+        make_client(max_wait=10, time=skewed).list_repo_tasks("octo/web")
+    # The reset is 30 s after the server's Date; the local clock says when that is here.
+    assert caught.value.retry_at == START.timestamp() + 120 + 31
     assert str(caught.value) == (
         "GET https://api.github.com/agents/repos/octo/web/tasks?per_page=100: rate limit"
-        " exhausted, resets in 1801s (server time), longer than --max-wait allows (900s). Retry"
-        " after 2026-01-01 00:32:01 UTC, or raise --max-wait."
+        " exhausted, resets in 31s (server time), longer than --max-wait allows (10s). Retry"
+        " after 2026-01-01 00:02:31 UTC, or raise --max-wait."
     )
     assert skewed.sleeps == []
     assert len(sb.requests) == 1
