@@ -37,17 +37,6 @@ def not_found() -> Response:
     return error(404, "Not Found")
 
 
-def _order_key(store: Store, query: ListQuery, now: datetime) -> dict[str, tuple[datetime, int]]:
-    speed = store.config.speed
-    keys: dict[str, tuple[datetime, int]] = {}
-    for seq, task in enumerate(store.tasks.values()):
-        stamp = task.created_at
-        if query.sort == "updated_at":
-            stamp = updated_at(task, phase(task, now, speed))
-        keys[task.id] = (stamp, seq)
-    return keys
-
-
 def _selected(task: StoredTask, query: ListQuery, now: datetime, speed: float) -> bool:
     if (task.archived_at is not None) != query.archived:
         return False
@@ -58,6 +47,21 @@ def _selected(task: StoredTask, query: ListQuery, now: datetime, speed: float) -
         return False
     changed = updated_at(task, current).replace(microsecond=0)
     return query.since is None or changed >= query.since
+
+
+def _ordered(
+    scope: list[StoredTask], query: ListQuery, now: datetime, speed: float
+) -> list[StoredTask]:
+    # Ties (same second, or a frozen clock) fall back to creation order, so pages never overlap.
+    keyed: list[tuple[tuple[datetime, int], StoredTask]] = []
+    for seq, task in enumerate(scope):
+        if _selected(task, query, now, speed):
+            stamp = task.created_at
+            if query.sort == "updated_at":
+                stamp = updated_at(task, phase(task, now, speed))
+            keyed.append(((stamp, seq), task))
+    keyed.sort(key=lambda pair: pair[0], reverse=query.direction == "desc")
+    return [task for _, task in keyed]
 
 
 def _link(request: Request, query: ListQuery, pages: int) -> str:
@@ -83,9 +87,7 @@ def list_tasks(store: Store, request: Request, scope: list[StoredTask], now: dat
     if isinstance(query, list):
         return validation_failed(query)
     speed = store.config.speed
-    keys = _order_key(store, query, now)
-    chosen = [t for t in scope if _selected(t, query, now, speed)]
-    chosen.sort(key=lambda t: keys[t.id], reverse=query.direction == "desc")
+    chosen = _ordered(scope, query, now, speed)
     pages = max(1, math.ceil(len(chosen) / query.per_page))
     start = (query.page - 1) * query.per_page
     body = {

@@ -60,7 +60,7 @@ def _record(store: Store, request: Request, now: datetime) -> RecordedRequest:
     except (ValueError, UnicodeDecodeError):
         body = None
     entry = RecordedRequest(request.method.upper(), unquote(request.path), request.query, body, now)
-    store.requests.append(entry)
+    store.record(entry)
     return entry
 
 
@@ -183,7 +183,7 @@ def _finish(
         *answer.headers,
         ("date", format_datetime(now, usegmt=True)),
         *(limits or rate_headers(store, user_id, now)),
-        ("x-github-request-id", f"SANDBOX:{len(store.requests):08X}"),
+        ("x-github-request-id", f"SANDBOX:{store.received:08X}"),
         ("x-github-api-version-selected", version),
     )
     extra = store.config.latency_ms / 1000.0

@@ -17,6 +17,7 @@ from typing import Any
 from reconciler.sandbox.faults import FaultRule
 
 FORMAT = 1
+MAX_RECORDED = 10_000  # a long-running served sandbox keeps only the latest requests
 
 
 @dataclass
@@ -90,10 +91,18 @@ class Store:
     tokens: dict[str, int] = field(default_factory=dict)
     faults: list[ActiveFault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
+    received: int = 0
     draws: int = 0
     clock_offset: float = 0.0
     frozen_at: datetime | None = None
     rate_window: dict[int, tuple[datetime, int]] = field(default_factory=dict)
+
+    def record(self, entry: RecordedRequest) -> None:
+        """Keep a received request (the latest ``MAX_RECORDED`` of them)."""
+        self.received += 1
+        self.requests.append(entry)
+        if len(self.requests) > MAX_RECORDED:
+            del self.requests[: len(self.requests) - MAX_RECORDED]
 
     def rng(self) -> random.Random:
         """A fresh generator for the next draw: deterministic in (seed, number of draws)."""

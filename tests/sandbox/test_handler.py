@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from reconciler.sandbox.handler import handle
-from reconciler.sandbox.store import Config, Store
+from reconciler.sandbox.store import MAX_RECORDED, Config, Store
 from reconciler.sandbox.wire import Effect, Request
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -91,3 +91,12 @@ def test_a_bad_control_request_names_the_problem() -> None:
     assert "METHOD:PATH:KIND" in str(bad_rule.json())
     unknown = handle(store, Request("POST", "/_sandbox/tasks/xyz/archive", control=True), NOW)
     assert unknown.status == 404
+
+
+def test_only_the_latest_requests_are_kept() -> None:
+    store = Store()
+    for n in range(MAX_RECORDED + 5):
+        last = handle(store, Request("GET", f"/agents/tasks/t{n}", headers=AUTH), NOW)
+    assert len(store.requests) == MAX_RECORDED
+    assert store.requests[0].path == "/agents/tasks/t5"
+    assert last.header("x-github-request-id") == f"SANDBOX:{MAX_RECORDED + 5:08X}"
