@@ -42,25 +42,28 @@ def _token_fix(source: str) -> str:
     return f"Replace the value of {source} with a valid personal access token or user token."
 
 
-def _clause(message: str | None) -> str:
-    # API messages end in a full stop; ours continue the sentence.
-    return (message or "invalid").strip().rstrip(".")
+_PHRASES = {
+    "invalid": "is invalid",
+    "missing_field": "is required",
+    "missing": "does not exist",
+    "already_exists": "already exists",
+    "unprocessable": "could not be processed",
+}
 
 
 def error_item(item: ErrorItem) -> str:
-    """One entry of ``errors[]`` as a phrase."""
+    """One entry of ``errors[]`` as a phrase: the API's own sentence when it names the field."""
     name = item.field or item.resource or "a field"
-    if item.code in (None, "custom") or (item.message and item.code != "invalid"):
-        return f"{item.field}: {_clause(item.message)}" if item.field else _clause(item.message)
-    if item.code == "invalid":
-        return f"{name} is invalid" + (f" ({_clause(item.message)})" if item.message else "")
-    phrases = {
-        "missing_field": "is required",
-        "missing": "does not exist",
-        "already_exists": "already exists",
-        "unprocessable": "could not be processed",
-    }
-    return f"{name} {phrases.get(item.code, item.code)}"
+    # API messages end in a full stop; ours continue the sentence.
+    message = (item.message or "").strip().rstrip(".")
+    if message and message.lower().startswith(name.lower()):
+        return message
+    phrase = _PHRASES.get(item.code or "")
+    if phrase is None:  # "custom", or a code this version does not know
+        if message:
+            return f"{item.field}: {message}" if item.field else message
+        return f"{name}: {item.code or 'invalid'}"
+    return f"{name} {phrase}" + (f" ({message})" if message else "")
 
 
 def error_for(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from reconciler import api
 from reconciler.api import ListParams, Response
+from reconciler.diagnose import error_item
 from reconciler.errors import ApiError, UsageError
 from reconciler.models import RequestBody, TaskState
 from reconciler.urls import inside_api, parse_link, redact_url
@@ -258,3 +259,33 @@ def test_urls_in_messages_lose_credentials_and_secret_query_values() -> None:
     assert redact_url("https://me:pw@api.example.com/agents/tasks?access_token=abc&page=2") == (
         "https://api.example.com/agents/tasks?access_token=***&page=2"
     )
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ({"field": "model", "code": "invalid"}, "model is invalid"),
+        (
+            {"field": "model", "code": "invalid", "message": "Unknown model."},
+            "model is invalid (Unknown model)",
+        ),
+        (
+            {"field": "prompt", "code": "missing_field", "message": "prompt is required."},
+            "prompt is required",
+        ),
+        ({"field": "base_ref", "code": "missing"}, "base_ref does not exist"),
+        ({"resource": "Task", "code": "already_exists"}, "Task already exists"),
+        (
+            {"code": "custom", "message": "Copilot is disabled for this repository."},
+            "Copilot is disabled for this repository",
+        ),
+        (
+            {"field": "custom_agent", "code": "custom", "message": "No such agent."},
+            "custom_agent: No such agent",
+        ),
+        ({"field": "x", "code": "brand_new"}, "x: brand_new"),
+    ],
+)
+def test_422_errors_in_words(item: dict[str, str], words: str) -> None:
+    body = json.dumps({"message": "Validation Failed", "errors": [item]}).encode()
+    assert error_item(api.parse_error(body).errors[0]) == words

@@ -172,8 +172,7 @@ def test_a_refused_create_lists_the_apis_errors(sb: Sandbox, make_client: MakeCl
         make_client().create_task("octo/web", RequestBody(prompt="   "))
     assert str(caught.value) == (
         "POST https://api.github.com/agents/repos/octo/web/tasks: 422 Validation Failed: prompt"
-        " is invalid (prompt cannot be blank). Correct these fields in the tasks file and run"
-        " again."
+        " cannot be blank. Correct these fields in the tasks file and run again."
     )
     assert len(sb.requests) == 1
 
