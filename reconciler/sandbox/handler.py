@@ -1,7 +1,7 @@
 """The sandbox's pure core: ``handle(store, request, now) -> Response``.
 
 No I/O and no clock: the adapter passes ``now`` and performs the response's ``effect``. Order of
-work for one request: route (404 / 405), record, faults that strike before processing, API
+work for one request: record, route (404 / 405), faults that strike before processing, API
 version, authentication, rate limit, the operation, faults that strike after a commit, and the
 headers every GitHub response carries (``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
 """

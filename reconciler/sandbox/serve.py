@@ -94,7 +94,9 @@ class _App:
 async def _run(app: _App, host: str, port: int) -> None:
     # The low-level server, not an Application: no router to normalise or refuse odd paths,
     # every request reaches ``handle`` exactly as sent.
-    runner = web.ServerRunner(web.Server(app, access_log=None), handle_signals=False)
+    # A held response must not keep a stopping sandbox alive for long.
+    server = web.Server(app, access_log=None)
+    runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -144,3 +144,15 @@ def test_repos_restricts_the_served_repositories(serve: Serve) -> None:
     with served.client() as http:
         assert http.get(REPO_TASKS).status_code == 200
         assert http.get("/agents/repos/octo-org/other/tasks").status_code == 404
+
+
+def test_sigterm_stops_promptly_even_with_a_response_held(serve: Serve) -> None:
+    served = serve("--fault", "POST:*:commit_then_hold:seconds=60")
+    with served.client() as http, ThreadPoolExecutor(1) as pool:
+        held = pool.submit(http.post, REPO_TASKS, json={"prompt": "p"})
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert served.stop() == 0
+        assert time.monotonic() - started < 8
+        with pytest.raises(httpx.TransportError):
+            held.result()
