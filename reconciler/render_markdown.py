@@ -129,7 +129,7 @@ def _blocks(plan: Plan, limit: int) -> _Section:
         items,
         lambda n: (
             f"  # ({n} more change{'s' if n > 1 else ''} not shown: a comment holds at most"
-            f" {limit:,} characters; run agenttasks plan to see them all)\n"
+            f" {limit:,} characters; the CI log or agenttasks plan shows them all)\n"
         ),
         f"{fence}\n\n",
     )
@@ -178,7 +178,9 @@ def plan_markdown(
         lines = [f"task.{a.key}: {a.message}" for a in sorted(plan.attention, key=_by_key)]
         doc.fitted(_bullets("Needs attention", lines))
     if plan.unresolved:
-        doc.fitted(_bullets("Unconfirmed creates", [unresolved_line(k) for k in sorted(plan.unresolved)]))
+        doc.fitted(
+            _bullets("Unconfirmed creates", [unresolved_line(k) for k in sorted(plan.unresolved)])
+        )
     if doc.add(f"Live: {live_line(plan.statuses)}\n\n") and plan.statuses:
         doc.fitted(_table(plan.statuses, now))
     _details(doc, plan)

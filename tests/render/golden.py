@@ -1,4 +1,4 @@
-"""Golden files: compare rendered output with tests/golden/NAME; ``UPDATE_GOLDEN=1`` rewrites them."""
+"""Golden files: compare output with tests/golden/NAME; ``UPDATE_GOLDEN=1`` rewrites them."""
 
 from __future__ import annotations
 

@@ -165,7 +165,9 @@ _12M = timedelta(minutes=12)
 
 
 def _statuses() -> tuple[Status, ...]:
-    def row(key: str, repo: str, sync: Sync, state: str | None, task_id: str, age: timedelta) -> Status:
+    def row(
+        key: str, repo: str, sync: Sync, state: str | None, task_id: str, age: timedelta
+    ) -> Status:
         return Status(
             key,
             repo,
@@ -202,7 +204,10 @@ def rich_plan(actions: list[Action] | None = None) -> Plan:
         actions=sort_actions(actions if actions is not None else rich_actions()),
         statuses=_statuses(),
         attention=(
-            Attention("reborn", "was run and forgotten on 2026-11-20; use --replace reborn to run it again"),
+            Attention(
+                "reborn",
+                "was run and forgotten on 2026-11-20; use --replace reborn to run it again",
+            ),
         ),
         drift=(
             "task.tidy-readme: queued -> in_progress since the last save",
@@ -224,6 +229,12 @@ def empty_plan(*, tracked: bool) -> Plan:
         return Plan(actions=(), declared=0, tracked=0, repositories=0)
     action = Action("tidy-readme", Kind.NOOP, WEB, task=task("8e8e8e8e", "completed", age=_12M))
     status = Status(
-        "tidy-readme", WEB, Sync.SYNCED, TaskState.COMPLETED, NOW - _12M, url(WEB, "8e8e8e8e"), "8e8e8e8e"
+        "tidy-readme",
+        WEB,
+        Sync.SYNCED,
+        TaskState.COMPLETED,
+        NOW - _12M,
+        url(WEB, "8e8e8e8e"),
+        "8e8e8e8e",
     )
     return Plan(actions=(action,), statuses=(status,), declared=1, tracked=1, repositories=1)

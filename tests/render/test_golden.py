@@ -1,4 +1,4 @@
-"""Every format of the rich plan, the empty plans and the status view, compared with golden files."""
+"""Every format of the rich plan, the empty plans and the status view, against golden files."""
 
 from __future__ import annotations
 
