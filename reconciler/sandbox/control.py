@@ -19,12 +19,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.sandbox import actions, render
+from reconciler.sandbox import actions, endpoints, render
 from reconciler.sandbox.faults import FaultRule
 from reconciler.sandbox.lifecycle import phase
 from reconciler.sandbox.query import parse_time
 from reconciler.sandbox.store import ActiveFault, RecordedRequest, Store, iso
-from reconciler.sandbox.wire import Request, Response, error, json_response
+from reconciler.sandbox.wire import Request, Response, error, json_response, validation_failed
 
 
 def recorded_json(entry: RecordedRequest) -> dict[str, Any]:
@@ -41,23 +41,17 @@ def recorded_json(entry: RecordedRequest) -> dict[str, Any]:
 
 def _task_from_body(store: Store, body: dict[str, Any], now: datetime) -> Response:
     owner, _, repo = str(body.get("repo", "")).partition("/")
-    if not actions.valid_repository(owner, repo) or not isinstance(body.get("prompt"), str):
-        return error(422, "repo (owner/name) and prompt (string) are required")
+    if not actions.valid_repository(owner, repo):
+        return error(422, "repo must be a valid owner/name")
+    if problems := endpoints.body_errors(body):
+        return validation_failed(problems)
+    creator = body.get("creator_id", store.config.user_id)
+    if not isinstance(creator, int) or isinstance(creator, bool):
+        return error(422, "creator_id must be an integer")
     created = parse_time(str(body["created_at"])) if body.get("created_at") else now
     if created is None:
         return error(422, "created_at must be an ISO 8601 date-time")
-    new = actions.NewTask(
-        owner=owner,
-        repo=repo,
-        prompt=body["prompt"],
-        creator_id=int(body.get("creator_id", store.config.user_id)),
-        base_ref=body.get("base_ref"),
-        head_ref=body.get("head_ref"),
-        model=body.get("model"),
-        custom_agent=body.get("custom_agent"),
-        create_pull_request=bool(body.get("create_pull_request", False)),
-    )
-    task = actions.create(store, new, created)
+    task = actions.create(store, endpoints.new_task(owner, repo, body, creator), created)
     return json_response(201, {"id": task.id})
 
 

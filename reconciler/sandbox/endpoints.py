@@ -133,7 +133,8 @@ def get_task(
     return json_response(200, render.detail_json(task, current, request.base_url))
 
 
-def _body_errors(body: dict[str, object]) -> list[FieldError]:
+def body_errors(body: dict[str, object]) -> list[FieldError]:
+    """Every problem with a create body's fields, as 422 ``errors[]`` entries."""
     errors: list[FieldError] = []
     prompt = body.get("prompt")
     if "prompt" not in body:
@@ -157,6 +158,21 @@ def _optional(body: dict[str, object], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def new_task(owner: str, repo: str, body: dict[str, object], creator_id: int) -> actions.NewTask:
+    """A checked create body (see ``body_errors``) as what a task is started with."""
+    return actions.NewTask(
+        owner=owner,
+        repo=repo,
+        prompt=str(body["prompt"]),
+        creator_id=creator_id,
+        base_ref=_optional(body, "base_ref"),
+        head_ref=_optional(body, "head_ref"),
+        model=_optional(body, "model"),
+        custom_agent=_optional(body, "custom_agent"),
+        create_pull_request=body.get("create_pull_request") is True,
+    )
+
+
 def create_task(store: Store, request: Request, owner: str, repo: str, caller: Caller) -> Response:
     """``POST /agents/repos/{owner}/{repo}/tasks``: 201 with the new, queued task."""
     if not actions.visible(store, owner, repo):
@@ -167,19 +183,9 @@ def create_task(store: Store, request: Request, owner: str, repo: str, caller: C
         return error(400, "Problems parsing JSON")
     if not isinstance(body, dict):
         return error(400, "Body should be a JSON object")
-    if problems := _body_errors(body):
+    if problems := body_errors(body):
         return validation_failed(problems)
-    new = actions.NewTask(
-        owner=owner,
-        repo=repo,
-        prompt=str(body["prompt"]),
-        creator_id=caller.user_id,
-        base_ref=_optional(body, "base_ref"),
-        head_ref=_optional(body, "head_ref"),
-        model=_optional(body, "model"),
-        custom_agent=_optional(body, "custom_agent"),
-        create_pull_request=body.get("create_pull_request") is True,
-    )
+    new = new_task(owner, repo, body, caller.user_id)
     try:
         task = actions.create(store, new, caller.now)
     except ValueError as bad:

@@ -91,6 +91,16 @@ def test_a_bad_control_request_names_the_problem() -> None:
     assert "METHOD:PATH:KIND" in str(bad_rule.json())
     unknown = handle(store, Request("POST", "/_sandbox/tasks/xyz/archive", control=True), NOW)
     assert unknown.status == 404
+    for body, problem in [
+        (b'{"repo": "octo", "prompt": "p"}', "owner/name"),
+        (b'{"repo": "o/r", "prompt": "p", "base_ref": 1}', "base_ref must be a string"),
+        (b'{"repo": "o/r", "prompt": "p", "creator_id": "7"}', "creator_id must be an integer"),
+        (b'{"repo": "o/r", "prompt": "p", "created_at": "soon"}', "created_at must be"),
+    ]:
+        refused = handle(store, Request("POST", "/_sandbox/tasks", body=body, control=True), NOW)
+        assert refused.status == 422
+        assert problem in refused.body.decode()
+    assert store.tasks == {}
 
 
 def test_only_the_latest_requests_are_kept() -> None:
