@@ -44,7 +44,7 @@ SYMBOLS = {
     Kind.NOOP: "",
 }
 
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_BIDI = frozenset("\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -122,11 +122,13 @@ def _escape_char(char: str) -> str:
 
 
 def _unsafe(char: str) -> bool:
-    return char in _BIDI or (char not in "\t" and unicodedata.category(char) == "Cc")
+    if char == "\t":
+        return False
+    return char in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters (newlines too) and bidi overrides shown as escapes."""
+    """``text`` with controls (newlines too), line separators and bidi marks escaped."""
     if text.isprintable():
         return text
     return "".join(_escape_char(c) if _unsafe(c) else c for c in text)

@@ -39,7 +39,7 @@ def ordered(plan: Plan) -> tuple[Action, ...]:
 
 
 def _row(
-    cells: tuple[str, ...], widths: list[int], styles: list[Style | None], paint: Paint
+    cells: tuple[str, ...], widths: list[int], *, styles: list[Style | None], paint: Paint
 ) -> str:
     parts = [
         paint(cell, style) + " " * (width - len(cell))
@@ -54,11 +54,11 @@ def table(statuses: tuple[Status, ...], *, now: datetime, paint: Paint) -> list[
     widths = [
         max(len(c) for c in column) for column in zip(COLUMNS, *(r for _, r in rows), strict=True)
     ]
-    lines = [_row(COLUMNS, widths, [None] * len(COLUMNS), paint)]
+    lines = [_row(COLUMNS, widths, styles=[None] * len(COLUMNS), paint=paint)]
     for status, cells in rows:
         styles: list[Style | None] = [None, None, SYNC_STYLE.get(status.sync)]
         styles += [BUCKET_STYLE[status.bucket], None, None]
-        lines.append(_row(cells, widths, styles, paint))
+        lines.append(_row(cells, widths, styles=styles, paint=paint))
     return lines
 
 

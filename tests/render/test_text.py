@@ -105,12 +105,12 @@ def test_a_one_line_prompt_is_quoted_inline() -> None:
 
 
 def test_control_characters_in_a_prompt_never_reach_the_terminal() -> None:
-    prompt = "Clear \x1b[2J the screen\x07\nthen \u202egnp.exe\r and \x9b31m"
+    prompt = "Clear \x1b[2J the screen\x07\nthen \u202egnp.exe\r and \x9b31m\u2028end"
     text = _text(_create(prompt))
-    for raw in ("\x1b", "\x07", "\u202e", "\r", "\x9b"):
+    for raw in ("\x1b", "\x07", "\u202e", "\r", "\x9b", "\u2028"):
         assert raw not in text
     assert "Clear \\u001b[2J the screen\\u0007" in text
-    assert "then \\u202egnp.exe\\u000d and \\u009b31m" in text
+    assert "then \\u202egnp.exe\\u000d and \\u009b31m\\u2028end" in text
 
 
 def test_no_colour_unless_asked() -> None:
