@@ -115,7 +115,7 @@ def block(action: Action, *, paint: Paint, clip: Clip, dropped: bool = False) ->
     """The lines of one action's block, without a trailing blank line."""
     style = KIND_STYLE[action.kind]
     symbol = SYMBOLS[action.kind]
-    lines = [paint(f"  # task.{action.key} {_headline(action)}", "bold")]
+    lines = [paint(f"  # task.{printable(action.key)} {_headline(action)}", "bold")]
     lines += [f"  # {comment}" for comment in _comments(action, dropped=dropped)]
     column = paint(f"{symbol:>3}", style) if symbol else "   "
     lines.append(f"{column} task {quote(action.key)} {{")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from reconciler.plan import Bucket, Counts, Kind, Plan, Status, Sync
+from reconciler.plan import Bucket, Counts, Kind, Plan, Status, Sync, sort_actions
 
 NO_CHANGES = "No changes. Declared tasks match the state."
 TABLE_TITLE = "Tracked tasks (live):"
@@ -91,9 +91,9 @@ def header_line(plan: Plan, *, files: tuple[str, ...], state_path: str) -> str:
 
 def age(created_at: datetime | None, now: datetime) -> str:
     """``45s``, ``12m``, ``3h``, ``2d``: the largest whole unit; ``-`` when unknown."""
-    if created_at is None:
+    seconds = age_seconds(created_at, now)
+    if seconds is None:
         return EMPTY
-    seconds = max(0, int((_utc(now) - _utc(created_at)).total_seconds()))
     for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -136,15 +136,16 @@ def printable(text: str) -> str:
 
 def quote(text: str) -> str:
     """A double-quoted string as the blocks show it: backslash, quote and controls escaped."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{printable(escaped.replace(chr(9), chr(92) + "t"))}"'
+    for raw, shown in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t")):
+        text = text.replace(raw, shown)
+    return f'"{printable(text)}"'
 
 
 def status_cells(status: Status, now: datetime) -> tuple[str, ...]:
     """One row of the live table, in ``COLUMNS`` order, every cell printable."""
     state = status.state.value if status.state is not None else EMPTY
     return (
-        status.key,
+        printable(status.key),
         printable(status.repo),
         status.sync.value,
         state,
@@ -171,7 +172,8 @@ def live_line(statuses: tuple[Status, ...]) -> str:
 def notes(plan: Plan) -> tuple[str, ...]:
     """Notes of unchanged keys (``on_change: ignore`` …) that the drift notes do not already say."""
     said = set(plan.drift)
-    found = (f"task.{a.key}: {n}" for a in plan.actions if a.kind == Kind.NOOP for n in a.notes)
+    actions = sort_actions(list(plan.actions))
+    found = (f"task.{a.key}: {n}" for a in actions if a.kind == Kind.NOOP for n in a.notes)
     return tuple(n for n in found if n not in said)
 
 
@@ -181,11 +183,6 @@ def unresolved_line(key: str) -> str:
         f"task.{key}: a create was sent but its answer was lost; it is not sent again before its"
         " settle window ends (sync: unknown)"
     )
-
-
-def dropped_line(key: str) -> str:
-    """What a dropped intent means: its create started nothing, so the key is created again."""
-    return f"task.{key}: an earlier create got no answer and started no task; creating it again"
 
 
 _BACKTICKS = re.compile(r"`+")

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler.plan import Plan
+from reconciler.plan import Action, Kind, Plan
 from reconciler.render import plan_json, plan_markdown, plan_text
-from tests.render.plans import FILES, NOW, STATE, rich_actions, rich_plan
+from tests.render.plans import FILES, NOW, STATE, WEB, rich_actions, rich_plan
 
 
 def _all(plan: Plan) -> tuple[str, ...]:
@@ -33,3 +33,13 @@ def test_the_order_actions_and_rows_are_given_in_does_not_matter(seed: int) -> N
     shuffler.shuffle(statuses)
     shuffled = replace(rich_plan(), actions=tuple(actions), statuses=tuple(statuses))
     assert _all(shuffled) == _all(rich_plan())
+
+
+def test_notes_of_unchanged_keys_follow_key_order() -> None:
+    first = Action("a-key", Kind.NOOP, WEB, notes=("first note",))
+    second = Action("b-key", Kind.NOOP, WEB, notes=("second note",))
+    forward = Plan(actions=(first, second))
+    backward = Plan(actions=(second, first))
+    assert _all(forward) == _all(backward)
+    text = plan_text(backward, files=FILES, state_path=STATE, now=NOW)
+    assert text.index("task.a-key: first note") < text.index("task.b-key: second note")
