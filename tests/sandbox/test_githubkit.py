@@ -9,21 +9,28 @@ import pytest
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
-from tests.sandbox.conftest import start
+from tests.sandbox.conftest import Served, start
 
 pytestmark = pytest.mark.e2e
 PROMPT = "Task {n}\nbody"
 
 
 @pytest.fixture(scope="module")
-def github() -> Iterator[GitHub[Any]]:
-    served = start("--seed", "4", "--speed", "1000", "--user-id", "12")
+def served() -> Iterator[Served]:
+    server = start("--seed", "4", "--user-id", "12")
     try:
-        with GitHub("ghp_any", base_url=served.url, http_cache=False, auto_retry=False) as client:
-            yield client
+        with server.client() as control:
+            control.post("/_sandbox/clock", json={"freeze": True}).raise_for_status()
+        yield server
     finally:
-        served.stop()
-    assert "ConformanceError" not in served.stderr, served.stderr
+        server.stop()
+    assert "ConformanceError" not in server.stderr, server.stderr
+
+
+@pytest.fixture(scope="module")
+def github(served: Served) -> Iterator[GitHub[Any]]:
+    with GitHub("ghp_any", base_url=served.url, http_cache=False, auto_retry=False) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,12 @@ def test_paginate_reads_every_page_of_both_lists(github: GitHub[Any], created: l
     assert sorted(t.id for t in mine) == sorted(created)
 
 
-def test_get_returns_sessions_and_artifacts(github: GitHub[Any], created: list[str]) -> None:
+def test_get_returns_sessions_and_artifacts(
+    github: GitHub[Any], created: list[str], served: Served
+) -> None:
     tasks = github.rest.agent_tasks
+    with served.client() as control:
+        control.post("/_sandbox/clock", json={"advance": 61}).raise_for_status()
     detail = tasks.get_task_by_repo_and_id("octo-org", "web", created[0]).parsed_data
     assert detail.sessions
     assert detail.sessions[0].prompt == PROMPT.format(n=0)
