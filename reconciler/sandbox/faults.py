@@ -7,9 +7,10 @@ matched against the whole decoded path with ``fnmatch`` rules (``*`` also crosse
 Kinds: ``latency`` (``ms``), ``500`` ``502`` ``503`` ``504``, ``reset``, ``refused``,
 ``secondary_429`` and ``secondary_403`` (``retry_after`` optional), ``primary`` (``reset_in``,
 default 60 s), ``commit_then_drop``, ``commit_then_5xx`` (``status``, default 502),
-``commit_then_hold`` (``seconds``). Options common to all: ``times=N`` (fire N times, then stop)
-and ``rate=P`` (fire with probability P, drawn from the seeded generator). Without either a rule
-fires on every matching request.
+``commit_then_hold`` (``seconds``), ``gone`` (410 for a retired API version), ``deprecated``
+(``Deprecation`` and ``Sunset`` headers, ``sunset_in`` days, default 90). Options common to
+all: ``times=N`` (fire N times, then stop) and ``rate=P`` (fire with probability P, drawn from
+the seeded generator). Without either a rule fires on every matching request.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ KINDS = frozenset(
         "commit_then_drop",
         "commit_then_5xx",
         "commit_then_hold",
+        "gone",
+        "deprecated",
     }
 )
 COMMIT_KINDS = frozenset({"commit_then_drop", "commit_then_5xx", "commit_then_hold"})
-_INT_OPTIONS = ("times", "ms", "status", "retry_after", "reset_in")
+MODIFIER_KINDS = frozenset({"latency", "deprecated"})
+_INT_OPTIONS = ("times", "ms", "status", "retry_after", "reset_in", "sunset_in")
 _FLOAT_OPTIONS = ("rate", "seconds")
 
 
@@ -53,6 +57,7 @@ class FaultRule:
     retry_after: int | None = None
     reset_in: int = 60
     seconds: float = 0.0
+    sunset_in: int = 90
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -83,6 +88,7 @@ class FaultRule:
             retry_after=ints.get("retry_after"),
             reset_in=ints.get("reset_in", 60),
             seconds=floats.get("seconds", 0.0),
+            sunset_in=ints.get("sunset_in", 90),
         )
 
     def to_text(self) -> str:
@@ -114,7 +120,7 @@ def _options(text: str) -> tuple[dict[str, int], dict[str, float]]:
         if not sep or name not in _INT_OPTIONS + _FLOAT_OPTIONS:
             raise ValueError(
                 f"fault option {item!r} is not one of times, rate, ms, status, retry_after,"
-                " reset_in, seconds (as NAME=VALUE)"
+                " reset_in, seconds, sunset_in (as NAME=VALUE)"
             )
         try:
             if name in _INT_OPTIONS:

@@ -9,6 +9,7 @@ headers every GitHub response carries (``Date``, ``x-ratelimit-*``, ``x-github-r
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import unquote
@@ -131,6 +132,17 @@ def _user(store: Store, request: Request) -> int:
     return who if isinstance(who, int) else 0
 
 
+@dataclass
+class _Extra:
+    """What ``_finish`` adds to an answer beyond the common headers."""
+
+    operation: str | None = None
+    user_id: int = 0
+    latency: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+    version: str = API_VERSIONS[0]
+
+
 def handle(store: Store, request: Request, now: datetime) -> Response:
     """Answer one request, changing the store as the API would."""
     if request.path.startswith("/_sandbox/"):
@@ -141,58 +153,51 @@ def handle(store: Store, request: Request, now: datetime) -> Response:
     user_id = _user(store, request)
     found = route(request.path)
     if found is None:
-        return _finish(endpoints.not_found(), store, now, user_id=user_id)
+        return _finish(endpoints.not_found(), store, now, _Extra(user_id=user_id))
     name, params = found
     operation = OPERATIONS.get((name, entry.method))
     if operation is None:
         refusal = error(405, "Method Not Allowed", ("allow", _ALLOW[name]))
-        return _finish(refusal, store, now, user_id=user_id)
-    before, after, latency = strike(store, entry.method, entry.path)
-    if before is not None:
-        entry.fault = before.kind
-        limits = before.rate_headers(now)
-        answer = before.respond(user_id)
-        return _finish(
-            answer, store, now, operation=operation, user_id=user_id, latency=latency, limits=limits
-        )
+        return _finish(refusal, store, now, _Extra(user_id=user_id))
+    struck = strike(store, entry.method, entry.path, now)
+    extra = _Extra(operation, user_id, struck.latency, struck.headers)
+    if struck.before is not None:
+        entry.fault = struck.before.kind
+        limits = struck.before.rate_headers(now)
+        return _finish(struck.before.respond(user_id), store, now, extra, limits)
     answer = _operate(store, request, name, params, now)
-    if after is not None and answer.status == 201:
-        entry.fault = after.kind
-        answer = after.after_commit(answer)
-    elif after is not None:
-        after.fault.fired -= 1  # nothing was committed, so the rule is not spent
+    if struck.after is not None and answer.status == 201:
+        entry.fault = struck.after.kind
+        answer = struck.after.after_commit(answer)
+    elif struck.after is not None:
+        struck.after.fault.fired -= 1  # nothing was committed, so the rule is not spent
     selected = request.header("x-github-api-version")
-    version = selected if selected in API_VERSIONS else API_VERSIONS[0]
-    return _finish(
-        answer, store, now, operation=operation, user_id=user_id, latency=latency, version=version
-    )
+    extra.version = selected if selected in API_VERSIONS else API_VERSIONS[0]
+    return _finish(answer, store, now, extra)
 
 
 def _finish(
     answer: Response,
     store: Store,
     now: datetime,
-    *,
-    operation: str | None = None,
-    user_id: int = 0,
-    latency: float = 0.0,
+    extra: _Extra | None = None,
     limits: tuple[tuple[str, str], ...] | None = None,
-    version: str = API_VERSIONS[0],
 ) -> Response:
+    extra = extra or _Extra()
     headers = (
         *answer.headers,
+        *extra.headers,
         ("date", format_datetime(now, usegmt=True)),
-        *(limits or rate_headers(store, user_id, now)),
+        *(limits or rate_headers(store, extra.user_id, now)),
         ("x-github-request-id", f"SANDBOX:{store.received:08X}"),
-        ("x-github-api-version-selected", version),
+        ("x-github-api-version-selected", extra.version),
     )
-    extra = store.config.latency_ms / 1000.0
     return Response(
         answer.status,
         headers,
         answer.body,
         answer.effect,
         answer.hold_seconds,
-        latency + extra,
-        operation,
+        extra.latency + store.config.latency_ms / 1000.0,
+        extra.operation,
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 
-from reconciler.sandbox.faults import COMMIT_KINDS
+from reconciler.sandbox.faults import COMMIT_KINDS, MODIFIER_KINDS
 from reconciler.sandbox.ratelimit import LIMIT, headers
 from reconciler.sandbox.store import ActiveFault, Store
 from reconciler.sandbox.wire import Effect, Response, error
 
+GONE = "This API version is no longer supported. Use a newer X-GitHub-Api-Version."
 SECONDARY = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
@@ -34,6 +36,8 @@ class Strike:
             return Response(0, effect=effect)
         if rule.kind.isdigit():
             return error(int(rule.kind), "Server Error")
+        if rule.kind == "gone":
+            return error(410, GONE)
         if rule.kind == "primary":
             return error(403, f"API rate limit exceeded for user ID {user_id}.")
         status = 429 if rule.kind == "secondary_429" else 403
@@ -64,29 +68,53 @@ def _fires(store: Store, fault: ActiveFault) -> bool:
     return rule.rate is None or store.rng().random() < rule.rate
 
 
-def strike(store: Store, method: str, path: str) -> tuple[Strike | None, Strike | None, float]:
-    """The fault striking before processing, the one striking after a commit, and the latency.
+@dataclass
+class Struck:
+    """What the faults do to one request.
 
-    Latency rules add up; of the other rules the first that matches and fires wins. A
-    commit-then-* rule is only spent when the request is a POST.
+    ``before`` answers instead of the operation, ``after`` replaces a committed 201; latency
+    and ``deprecated`` rules only add ``latency`` seconds and ``headers``.
     """
-    latency = 0.0
+
     before: Strike | None = None
     after: Strike | None = None
+    latency: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _modify(struck: Struck, fault: ActiveFault, now: datetime) -> None:
+    rule = fault.rule
+    if rule.kind == "latency":
+        struck.latency += rule.ms / 1000.0
+        return
+    sunset = now + timedelta(days=rule.sunset_in)
+    struck.headers = (
+        ("deprecation", f"@{int(now.timestamp())}"),
+        ("sunset", format_datetime(sunset, usegmt=True)),
+    )
+
+
+def strike(store: Store, method: str, path: str, now: datetime) -> Struck:
+    """Decide which faults strike a request.
+
+    Modifiers (``latency``, ``deprecated``) all apply; of the other rules the first that matches
+    and fires wins. A commit-then-* rule only matches a POST.
+    """
+    struck = Struck()
     for fault in store.faults:
         rule = fault.rule
         if not rule.matches(method, path):
             continue
-        if rule.kind == "latency":
-            if _fires(store, fault):
-                fault.fired += 1
-                latency += rule.ms / 1000.0
+        modifier = rule.kind in MODIFIER_KINDS
+        if not modifier and (struck.before or struck.after):
             continue
-        if before is not None or after is not None or not _fires(store, fault):
+        if not _fires(store, fault):
             continue
         fault.fired += 1
-        if rule.kind in COMMIT_KINDS:
-            after = Strike(fault)
+        if modifier:
+            _modify(struck, fault, now)
+        elif rule.kind in COMMIT_KINDS:
+            struck.after = Strike(fault)
         else:
-            before = Strike(fault)
-    return before, after, latency
+            struck.before = Strike(fault)
+    return struck

@@ -19,9 +19,9 @@ from reconciler.sandbox.wire import Effect, Request, Response
 
 SPEC_PATH = Path(__file__).parent.parent / "data" / "agent-tasks.openapi.json"
 # Statuses the description leaves out that the sandbox still sends, always as an Error body:
-# rate limits and 5xx only come from injected faults; 404 on create is GitHub's answer for a
-# repository the token cannot see (docs/sandbox.md).
-UNDOCUMENTED = {429, 500, 502, 503, 504}
+# 410 (a retired API version), 429 and 5xx only come from injected faults; 404 on create is
+# GitHub's answer for a repository the token cannot see (docs/sandbox.md).
+UNDOCUMENTED = {410, 429, 500, 502, 503, 504}
 USER_SCHEMA = {
     "type": "object",
     "required": ["login", "id", "type"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -110,6 +111,27 @@ def test_primary_exhaustion_resets_n_seconds_after_the_server_date(
     assert int(response.headers["x-ratelimit-reset"]) == server_now + 90
 
 
+def test_a_retired_api_version_is_410(sandbox: Sandbox, client: httpx.Client) -> None:
+    sandbox.add_fault("*:*:gone")
+    response = client.get("/agents/tasks")
+    assert response.status_code == 410
+    assert "X-GitHub-Api-Version" in response.json()["message"]
+
+
+def test_deprecated_adds_deprecation_and_sunset_to_normal_answers(
+    sandbox: Sandbox, client: httpx.Client, clock: ManualClock
+) -> None:
+    sandbox.add_fault("GET:*:deprecated:sunset_in=30")
+    sandbox.add_fault("GET:*:503:times=1")
+    failed = client.get("/agents/tasks")
+    assert failed.status_code == 503  # a modifier does not stop another rule
+    response = client.get("/agents/tasks")
+    assert response.status_code == 200
+    assert response.headers["deprecation"] == f"@{int(clock().timestamp())}"
+    assert parsedate_to_datetime(response.headers["sunset"]) == clock() + timedelta(days=30)
+    assert "deprecation" not in client.post(REPO_TASKS, json=BODY).headers
+
+
 def test_latency_is_not_slept_in_process(sandbox: Sandbox, client: httpx.Client) -> None:
     sandbox.add_fault(FaultRule("latency", ms=60_000))
     assert client.get("/agents/tasks").status_code == 200
@@ -149,6 +171,7 @@ def test_clear_faults_and_requests(sandbox: Sandbox, client: httpx.Client) -> No
             FaultRule("secondary_403", path="/user", retry_after=30),
         ),
         ("POST:*:commit_then_hold:seconds=40", FaultRule("commit_then_hold", "POST", seconds=40)),
+        ("GET:*:deprecated:sunset_in=7", FaultRule("deprecated", "GET", sunset_in=7)),
     ],
 )
 def test_rule_text_round_trips(text: str, rule: FaultRule) -> None:
