@@ -83,6 +83,8 @@ def session_json(task: StoredTask, current: Phase) -> dict[str, Any]:
         out["model"] = task.model
     if current.completed_at is not None:
         out["completed_at"] = iso(current.completed_at)
+        # Whole AI credits in nano units, as sessions since 2026-06-01 report them.
+        out["usage"] = {"type": "ai_credits", "amount": (task.pull_id % 9 + 1) * 1_000_000_000}
     if current.state == "failed":
         out["error"] = {"message": "The agent encountered an error (sandbox outcome)."}
     return out

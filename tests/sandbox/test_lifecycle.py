@@ -24,13 +24,14 @@ def test_queued_then_in_progress_then_completed(client: httpx.Client, clock: Man
     seen = []
     for _ in range(4):
         detail = get(client, task_id)
-        seen.append((detail["state"], detail["updated_at"]))
+        finished = {"completed_at", "usage"} <= set(detail["sessions"][0])
+        seen.append((detail["state"], detail["updated_at"], finished))
         clock.advance(30)
     assert seen == [
-        ("queued", "2026-01-01T00:00:00Z"),
-        ("in_progress", "2026-01-01T00:00:05Z"),
-        ("completed", "2026-01-01T00:01:00Z"),
-        ("completed", "2026-01-01T00:01:00Z"),
+        ("queued", "2026-01-01T00:00:00Z", False),
+        ("in_progress", "2026-01-01T00:00:05Z", False),
+        ("completed", "2026-01-01T00:01:00Z", True),
+        ("completed", "2026-01-01T00:01:00Z", True),
     ]
 
 
@@ -116,6 +117,8 @@ def test_failed_sessions_carry_an_error_and_completed_at(
     (session,) = get(client, task_id)["sessions"]
     assert session["error"]["message"]
     assert session["completed_at"] == "2026-01-01T00:01:00Z"
+    assert session["usage"]["type"] == "ai_credits"
+    assert session["usage"]["amount"] % 1_000_000_000 == 0
 
 
 def test_archive_moves_updated_at_and_delete_makes_it_404(
