@@ -139,10 +139,12 @@ def test_a_taken_port_and_a_foreign_data_file_are_clear_errors(tmp_path: Path) -
     assert "Error: --data: tasks.yaml is not a sandbox data file" in result.stderr
 
 
-def test_repos_restricts_the_served_repositories(serve: Serve) -> None:
-    served = serve("--repos", "octo-org/web,octo-org/api")
+def test_repos_and_latency_options(serve: Serve) -> None:
+    served = serve("--repos", "octo-org/web,octo-org/api", "--latency-ms", "300")
     with served.client() as http:
+        started = time.monotonic()
         assert http.get(REPO_TASKS).status_code == 200
+        assert time.monotonic() - started >= 0.3
         assert http.get("/agents/repos/octo-org/other/tasks").status_code == 404
 
 
