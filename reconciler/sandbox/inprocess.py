@@ -46,6 +46,8 @@ class Sandbox:
     as ``user_id``; ``repos`` limits the repositories that exist (else every valid name does);
     ``speed`` scales the lifecycle; ``seed`` makes ids and rate-based faults repeatable;
     ``clock`` is a callable returning an aware UTC datetime (``ManualClock``), None = real time.
+    ``anonymous=True`` also accepts requests without a token (``sandbox:PATH``); ``latency_ms``
+    is added to every answer when served (in-process it is ignored, like all latency).
     """
 
     def __init__(
