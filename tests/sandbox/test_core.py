@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 import reconciler.sandbox
+from reconciler.sandbox import control, faults
 from reconciler.sandbox.wire import Request, Response, error, json_response
 from tests.sandbox.openapi import ConformanceError, check, json_schema
 
@@ -110,3 +112,37 @@ def test_nullable_becomes_a_null_alternative() -> None:
     assert json_schema({"oneOf": [{"type": "object"}], "nullable": True}) == {
         "anyOf": [{"oneOf": [{"type": "object"}]}, {"type": "null"}]
     }
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
+
+
+def test_the_docs_name_every_fault_kind_option_and_control_route() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    for kind in faults.KINDS:
+        assert f"`{kind}`" in text, kind
+    for option in (
+        "times",
+        "rate",
+        "ms",
+        "status",
+        "retry_after",
+        "reset_in",
+        "seconds",
+        "sunset_in",
+    ):
+        assert f"`{option}" in text, option
+    source = Path(control.__file__).read_text(encoding="utf-8")
+    segments = set(re.findall(r'parts(?:\[1:\])? == \["(\w+)"\]', source))
+    assert segments >= {
+        "tasks",
+        "tokens",
+        "faults",
+        "requests",
+        "clock",
+        "archive",
+        "unarchive",
+        "state",
+    }
+    for segment in segments:
+        assert f"/{segment}`" in text, segment
