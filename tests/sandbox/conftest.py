@@ -103,7 +103,7 @@ def start(*options: str, cwd: Path | None = None) -> Served:
     if not line.startswith("sandbox listening on "):
         served = Served(process, "")
         served.stop()
-        raise AssertionError(f"sandbox did not start: {line!r}")
+        raise AssertionError(f"sandbox did not start: {line!r}\n{served.stderr}")
     return Served(process, line.removeprefix("sandbox listening on ").strip())
 
 
