@@ -95,13 +95,13 @@ class State(_StateModel):
 
 def decode(text: str, *, path: str, backup: str) -> State:
     """Parse a state file's text; refuse a newer format or anything that does not parse."""
-    hint = f"the previous state is kept in {backup}" if backup else "no backup exists"
+    hint = f"The previous state is kept in {backup}" if backup else "No backup exists"
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise StateError(
             f"state file {path} is not valid JSON (line {error.lineno}, column {error.colno});"
-            f" it was not changed. {hint.capitalize()}."
+            f" it was not changed. {hint}."
         ) from None
     if not isinstance(raw, dict):
         raise StateError(f"state file {path} is not a JSON object; it was not changed. {hint}.")
@@ -109,7 +109,7 @@ def decode(text: str, *, path: str, backup: str) -> State:
     if isinstance(version, int) and version > FORMAT:
         raise StateError(
             f"state file {path} has format {version}, newer than this agenttasks reads ({FORMAT});"
-            " upgrade agenttasks. The file was not changed."
+            f" upgrade agenttasks. The file was not changed. {hint}."
         )
     if version != FORMAT:
         raise StateError(f"state file {path} has no known format; it was not changed. {hint}.")
@@ -120,7 +120,7 @@ def decode(text: str, *, path: str, backup: str) -> State:
         where = ".".join(str(p) for p in first["loc"])
         raise StateError(
             f"state file {path} is damaged at {where}: {first['msg']}; it was not changed."
-            f" {hint.capitalize()}."
+            f" {hint}."
         ) from None
 
 
