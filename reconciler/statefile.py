@@ -119,8 +119,7 @@ def decode(text: str, *, path: str, backup: str) -> State:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise StateError(
-            f"state file {path} is damaged at {where}: {first['msg']}; it was not changed."
-            f" {hint}."
+            f"state file {path} is damaged at {where}: {first['msg']}; it was not changed. {hint}."
         ) from None
 
 

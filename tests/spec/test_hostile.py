@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,21 +92,28 @@ def test_hostile_yaml_refused_in_time(tmp_path: Path, case: str) -> None:
     assert elapsed < DEADLINE_S
 
 
+# Linux carries a parent's peak RSS into a forked child, across exec: spawned straight from a
+# long pytest run, the CLI would be charged pytest's memory. A small launcher spawns it instead
+# and reports its children's peak alone.
+_LAUNCHER = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps([done.returncode, done.stdout, done.stderr, peak]))
+"""
+
+
 def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
     """Run the CLI in a real process; return code, stdout, stderr and its peak RSS in KB."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args],
+    launched = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "reconciler", *args],
         cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
+        check=True,
     )
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    proc.stdout.close()  # type: ignore[union-attr]
-    proc.stderr.close()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out, err, usage.ru_maxrss
+    code, out, err, peak = json.loads(launched.stdout)
+    return int(code), str(out), str(err), int(peak)
 
 
 @pytest.mark.e2e
