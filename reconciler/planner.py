@@ -173,6 +173,18 @@ def _new_task(
     )
 
 
+def _unchanged(key: str, record: Record, remote: RemoteTask | None, note: str = "") -> Action:
+    return Action(
+        key,
+        Kind.NOOP,
+        record.repo,
+        attempt=record.attempt,
+        task=remote,
+        old_task_id=record.task_id,
+        notes=(note,) if note else (),
+    )
+
+
 def _retry_reason(task: DesiredTask, record: Record, remote: RemoteTask) -> str | None:
     retry = task.retry
     if retry is None or remote.archived_at is not None:  # archived tasks are never re-run
@@ -192,7 +204,7 @@ def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
             run.actions.append(_new_task(key, Kind.REPLACE, task, record, reason, remote=remote))
         else:
             note = f"{changed}, but on_change: ignore keeps task {record.task_id}"
-            run.actions.append(Action(key, Kind.NOOP, record.repo, task=remote, notes=(note,)))
+            run.actions.append(_unchanged(key, record, remote, note))
         return
     if key in run.options.replace:
         run.actions.append(_new_task(key, Kind.RERUN, task, record, "--replace", remote=remote))
@@ -202,7 +214,7 @@ def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
         if retry:
             run.actions.append(_new_task(key, Kind.RERUN, task, record, retry, remote=remote))
         else:
-            run.actions.append(Action(key, Kind.NOOP, record.repo, task=remote))
+            run.actions.append(_unchanged(key, record, remote))
         return
     listing = run.remote.listings.get(repo_key)
     if (
@@ -214,7 +226,7 @@ def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
         reason = f"task {record.task_id} is gone from GitHub (its GET answered 404)"
         run.actions.append(_new_task(key, Kind.RECREATE, task, record, reason, remote=None))
         return
-    run.actions.append(Action(key, Kind.NOOP, record.repo, notes=(_missing_reason(run, record),)))
+    run.actions.append(_unchanged(key, record, None, _missing_reason(run, record)))
 
 
 def _missing_reason(run: _Run, record: Record) -> str:
