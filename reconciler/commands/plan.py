@@ -67,13 +67,13 @@ def render(
     fmt: str, result: Plan, work_files: Sequence[str], state: str, now: datetime, *, color: bool
 ) -> str:
     """The plan in the chosen format."""
-    from reconciler import render as r
+    from reconciler.render import plan_json, plan_markdown, plan_text
 
     if fmt == "json":
-        return r.plan_json(result, files=tuple(work_files), state_path=state, now=now)
+        return plan_json(result, files=tuple(work_files), state_path=state, now=now)
     if fmt == "markdown":
-        return r.plan_markdown(result, files=tuple(work_files), state_path=state, now=now)
-    return r.plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
+        return plan_markdown(result, files=tuple(work_files), state_path=state, now=now)
+    return plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
 
 
 def _exit_code(result: Plan, detailed: bool) -> ExitCode:

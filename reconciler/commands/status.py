@@ -17,15 +17,15 @@ def run_status(
     ctx: Context, *, files: Sequence[Path], state: Path | None, fmt: str, check: bool
 ) -> Result:
     """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly."""
-    from reconciler import render
+    from reconciler.render import status_json, status_text
 
     work = workspace(files, state)
     # Status reports; it never refuses for the creates a plan would make.
     result, now = make_plan(ctx, work, Selection(max_creates=10**9))
     if fmt == "json":
-        text = render.status_json(result.statuses, now=now)
+        text = status_json(result.statuses, now=now)
     else:
-        text = render.status_text(result.statuses, now=now, color=ctx.options.color)
+        text = status_text(result.statuses, now=now, color=ctx.options.color)
     bad = [s.key for s in result.statuses if s.bucket in _NEEDS_LOOKING_AT]
     code = ExitCode.TASK_FAILED if check and bad else ExitCode.OK
     return Result(text, code=code)
