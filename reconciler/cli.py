@@ -22,6 +22,7 @@ from reconciler.cli_options import (
     file_option,
     files_or_default,
     format_option,
+    selection_options,
     state_option,
 )
 from reconciler.commands.context import GlobalOptions
@@ -97,7 +98,6 @@ def _not_yet(name: str, help_text: str) -> None:
         raise AgentTasksError(f"'agenttasks {name}' is not implemented yet.")
 
 
-_not_yet("apply", "Create what is missing and record it in the state file.")
 _not_yet("demo", "Run validate, plan, apply and status against the built-in sandbox.")
 
 
@@ -107,11 +107,7 @@ _not_yet("demo", "Run validate, plan, apply and status against the built-in sand
 @format_option("text", "json", "markdown")
 @click.option("--out", type=click.Path(path_type=Path), help="Save the plan for apply PLANFILE.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
-@click.option("--target", "targets", multiple=True, metavar="KEY", help="Only these keys (globs).")
-@click.option("--exclude", "excludes", multiple=True, metavar="KEY", help="Not these keys (globs).")
-@click.option("--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again.")
-@click.option("--max-creates", type=int, metavar="N", help="Allow a plan to create up to N tasks.")
-@click.option("--adopt-window", default="30d", show_default=True, metavar="D")
+@selection_options
 @click.pass_context
 def plan_command(
     ctx: click.Context,
@@ -171,10 +167,11 @@ def status_command(
 
 def _register() -> None:
     # Imported here rather than at the top: these modules import cli_options, not this module.
+    from reconciler.cli_apply import apply_command
     from reconciler.cli_sandbox import sandbox
     from reconciler.cli_state import force_unlock_command, import_command, state_group
 
-    for command in (import_command, state_group, force_unlock_command, sandbox):
+    for command in (apply_command, import_command, state_group, force_unlock_command, sandbox):
         cli.add_command(command)
 
 

@@ -33,8 +33,14 @@ def context(ctx: click.Context) -> Context:
     def err(line: str) -> None:
         click.echo(line, err=True)
 
+    def out(line: str) -> None:
+        click.echo(line)
+
+    def ask(question: str) -> str:
+        return str(click.prompt(question, default="", show_default=False))
+
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and "CI" not in os.environ
-    return Context(ctx.obj, os.environ, err, interactive=interactive)
+    return Context(ctx.obj, os.environ, err, interactive=interactive, out=out, ask=ask)
 
 
 def emit(result: Result) -> int:
@@ -63,3 +69,34 @@ def lock_timeout_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--lock-timeout", type=float, metavar="S", help="Wait up to S seconds for the state lock."
     )(f)
+
+
+def selection_options(f: click.decorators.FC) -> click.decorators.FC:
+    """``--target``, ``--exclude``, ``--replace``, ``--max-creates``, ``--adopt-window``."""
+    for option in reversed(
+        [
+            click.option(
+                "--target", "targets", multiple=True, metavar="KEY", help="Only these keys (globs)."
+            ),
+            click.option(
+                "--exclude",
+                "excludes",
+                multiple=True,
+                metavar="KEY",
+                help="Not these keys (globs).",
+            ),
+            click.option(
+                "--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again."
+            ),
+            click.option("--max-creates", type=int, metavar="N", help="Allow up to N creates."),
+            click.option(
+                "--adopt-window",
+                default="30d",
+                show_default=True,
+                metavar="D",
+                help="How old a lost task may be to be found again (no state file).",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f

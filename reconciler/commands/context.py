@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +41,8 @@ class Context:
     err: Callable[[str], None]
     now: Callable[[], datetime] = _utc_now
     interactive: bool = False
+    out: Callable[[str], None] = lambda line: None
+    ask: Callable[[str], str] = lambda question: ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
     return Workspace(desired.files, path, desired, read_state(path) or State())
 
 
-def open_api(ctx: Context) -> AgentTasksClient:
+def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClient:
     """The API client for this run: URL and token from options and environment (DESIGN §6)."""
     from reconciler.client import Hooks, Settings, open_client
 
@@ -95,6 +97,8 @@ def open_api(ctx: Context) -> AgentTasksClient:
         max_wait=options.max_wait,
         post_timeout=options.post_timeout,
     )
+    if create_rate is not None:
+        settings = replace(settings, create_rate=create_rate)
     warned: set[str] = set()
 
     def warn(message: str) -> None:

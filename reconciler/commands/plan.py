@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler import planfile
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
@@ -15,6 +16,9 @@ from reconciler.errors import ExitCode, UsageError
 from reconciler.plan import Plan
 from reconciler.planner import Options, plan
 from reconciler.refresh import refresh
+
+if TYPE_CHECKING:
+    from reconciler.client import AgentTasksClient
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,16 @@ def parse_duration(text: str, option: str) -> timedelta:
     return timedelta(seconds=value * units[unit])
 
 
-def make_plan(ctx: Context, work: Workspace, selection: Selection) -> tuple[Plan, datetime]:
+def make_plan(
+    ctx: Context, work: Workspace, selection: Selection, client: AgentTasksClient | None = None
+) -> tuple[Plan, datetime]:
     """Refresh from the API and plan; returns the plan and the server time it was made at."""
     options = selection.options(ctx.options.post_timeout)
-    with open_api(ctx) as client:
-        remote = refresh(client, work.desired, work.state, ctx.now(), options)
-        now = server_now(client, ctx)
+    if client is None:
+        with open_api(ctx) as own:
+            return make_plan(ctx, work, selection, own)
+    remote = refresh(client, work.desired, work.state, ctx.now(), options)
+    now = server_now(client, ctx)
     return plan(work.desired, work.state, remote, now, options), now
 
 

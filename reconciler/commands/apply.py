@@ -1,0 +1,195 @@
+"""``agenttasks apply [PLANFILE]``: plan (or take a saved plan), confirm, apply, then follow."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler import planfile
+from reconciler.applyreport import Report
+from reconciler.commands.context import Context, Result, Workspace, open_api, state_path
+from reconciler.commands.plan import Selection, make_plan, render
+from reconciler.errors import ExitCode, UsageError, combine_exit_codes
+from reconciler.plan import Plan
+from reconciler.statefile import State
+
+if TYPE_CHECKING:
+    from reconciler.client import AgentTasksClient
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """The options of ``apply`` (DESIGN §6) besides the plan selection."""
+
+    fmt: str = "text"
+    yes: bool = False
+    min_interval: float = 1.0
+    max_create_rate: str | None = None
+    fail_fast: bool = False
+    wait: bool = False
+    timeout: float = 3600.0
+    lock_timeout: float | None = None
+    wait_interval: float = 5.0
+
+
+def _closing_line(report: Report) -> str:
+    imported, added = report.count("imported"), report.count("created")
+    forgotten = report.count("forgotten")
+    counts = f"{imported} imported, " if imported else ""
+    counts += f"{added} added, 0 changed, 0 destroyed"
+    counts += f", {forgotten} forgotten" if forgotten else ""
+    if not (report.count("failed") or report.count("unconfirmed") or report.interrupted):
+        return f"Apply complete! Tasks: {counts}."
+    lines = [f"Apply finished with errors! Tasks: {counts}."]
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "unconfirmed", "skipped"):
+            lines.append(f"  task.{outcome.key}: {outcome.status}: {outcome.detail}")
+    return "\n".join(lines)
+
+
+def _report_json(report: Report, code: ExitCode) -> str:
+    data = {
+        "format_version": "1.0",
+        "outcomes": [o.__dict__ for o in report.outcomes],
+        "counts": {
+            s: report.count(s)
+            for s in ("created", "imported", "forgotten", "failed", "unconfirmed", "skipped")
+        },
+        "interrupted": report.interrupted is not None,
+        "exit_code": int(code),
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
+    if options.yes:
+        return True
+    if not ctx.interactive:
+        raise UsageError(
+            "apply needs --yes when it cannot ask (no terminal, or CI is set); review the plan"
+            " first, or apply a saved plan: agenttasks plan --out plan.json"
+        )
+    answer = ctx.ask(
+        "Do you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n"
+        "  Enter a value"
+    )
+    return answer.strip() == "yes"
+
+
+def _saved_plan(path: Path, files: Sequence[Path], selection: Selection) -> planfile.SavedPlan:
+    if files or selection != Selection():
+        raise UsageError(
+            "apply PLANFILE takes no -f, --target, --exclude or --replace: the plan has them"
+        )
+    try:
+        return planfile.load(path.read_text(encoding="utf-8"), path=str(path))
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+
+
+def run_apply(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | None,
+    plan_path: Path | None,
+    selection: Selection,
+    options: ApplyOptions,
+) -> Result:
+    """Apply, holding the state lock until the last save; follow afterwards if asked."""
+    from reconciler import apply
+    from reconciler.spec import load
+    from reconciler.state import StateLock, StateStore, ci_run_url
+
+    saved = _saved_plan(plan_path, files, selection) if plan_path else None
+    path = (
+        state if state is not None else Path(saved.state_path) if saved else state_path(files, None)
+    )
+    show = options.fmt == "text"
+    out: Callable[[str], None] = ctx.out if show else (lambda line: None)
+    with open_api(ctx, create_rate=options.max_create_rate) as client:
+        lock = StateLock(
+            path,
+            command="apply",
+            timeout=options.lock_timeout,
+            run_url=ci_run_url(ctx.env),
+            on_wait=ctx.err,
+        )
+        with lock:
+            store = StateStore(lock)
+            if saved is not None:
+                desired = load([Path(f) for f in saved.files])
+                planfile.check_current(
+                    saved, lineage=store.state.lineage, serial=store.state.serial, desired=desired
+                )
+                the_plan: Plan = saved.restore()
+            else:
+                desired = load(list(files) or [Path("tasks.yaml")])
+                work = Workspace(desired.files, path, desired, store.state)
+                the_plan, now = make_plan(ctx, work, selection, client)
+                if show:
+                    out(
+                        render(
+                            "text", the_plan, work.files, str(path), now, color=ctx.options.color
+                        ).rstrip("\n")
+                    )
+            if not the_plan.counts.changes and not the_plan.dropped_intents:
+                code = ExitCode.PARTIAL if the_plan.unresolved else ExitCode.OK
+                return Result("" if show else _report_json(Report(), code), code=code)
+            if saved is None and not _confirmed(ctx, options):
+                return Result("Apply cancelled.\n", code=ExitCode.ERROR)
+            stop = apply.Stop()
+            stop.install()
+            pacing = apply.Pacing(options.min_interval, options.fail_fast, ctx.options.post_timeout)
+            report = apply.run(
+                the_plan, client=client, store=store, progress=out, pacing=pacing, stop=stop
+            )
+            final = store.state
+        code = report.exit_code
+        out(_closing_line(report))
+        if options.wait and report.interrupted is None:
+            code = combine_exit_codes(
+                code, _follow(ctx, client, final, report, options, out, stop.event)
+            )
+    return Result(_report_json(report, code) if not show else "", code=code)
+
+
+def _follow(
+    ctx: Context,
+    client: AgentTasksClient,
+    final: State,
+    report: Report,
+    options: ApplyOptions,
+    out: Callable[[str], None],
+    event: threading.Event,
+) -> ExitCode:
+    from reconciler.follow import Followed, follow
+    from reconciler.render import status_text
+
+    keys = {o.key for o in report.outcomes if o.status in ("created", "imported")}
+    tasks = [
+        Followed(k, r.repo, r.task_id, r.created_at, r.creator_id)
+        for k, r in sorted(final.tasks.items())
+        if k in keys
+    ]
+    if not tasks:
+        return ExitCode.OK
+    out("Waiting for the tasks to finish...")
+    code, rows = follow(
+        client,
+        tasks,
+        progress=out,
+        timeout=options.timeout,
+        interval=options.wait_interval,
+        stop=event,
+    )
+    out(
+        status_text(rows, now=client.server_time or ctx.now(), color=ctx.options.color).rstrip("\n")
+    )
+    if code == ExitCode.WAIT_TIMEOUT:
+        out(f"Timed out after {options.timeout:g}s waiting for the tasks to finish.")
+    return code
