@@ -20,7 +20,6 @@ from reconciler.cli_options import (
     context,
     emit,
     file_option,
-    files_or_default,
     format_option,
     selection_options,
     state_option,
@@ -64,18 +63,14 @@ def cli(
 @cli.command()
 @file_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...], paths: tuple[Path, ...]) -> None:
+def validate(files: tuple[Path, ...], paths: tuple[Path, ...]) -> int:
     """Check tasks files offline: schema, names, prompt files, duplicates, secrets.
 
     Files may also be given as arguments (as pre-commit passes them).
     """
-    from reconciler.spec import load
+    from reconciler.commands.validate import run_validate
 
-    desired = load(files_or_default(files + paths))
-    n_tasks, n_repos = len(desired.tasks), len(desired.repositories)
-    tasks = "task" if n_tasks == 1 else "tasks"
-    repos = "repository" if n_repos == 1 else "repositories"
-    click.echo(f"{n_tasks} {tasks} in {n_repos} {repos}: valid.")
+    return emit(run_validate(files + paths))
 
 
 @cli.command()
@@ -98,7 +93,13 @@ def _not_yet(name: str, help_text: str) -> None:
         raise AgentTasksError(f"'agenttasks {name}' is not implemented yet.")
 
 
-_not_yet("demo", "Run validate, plan, apply and status against the built-in sandbox.")
+@cli.command("demo")
+@click.pass_context
+def demo_command(ctx: click.Context) -> int:
+    """Run validate, plan, apply and status on the example, against the built-in sandbox."""
+    from reconciler.commands.demo import run_demo
+
+    return emit(run_demo(context(ctx)))
 
 
 @cli.command("plan")
