@@ -17,7 +17,8 @@ from reconciler.statefile import EarlierRun, Intent, Record, State, Tombstone
 V = TypeVar("V")
 
 
-def _without(table: Mapping[str, V], key: str) -> dict[str, V]:
+def without(table: Mapping[str, V], key: str) -> dict[str, V]:
+    """``table`` less ``key``."""
     return {k: v for k, v in table.items() if k != key}
 
 
@@ -114,12 +115,12 @@ def with_created(state: State, action: Action, task: RemoteTask, *, now: datetim
     return state.model_copy(
         update={
             "tasks": {**state.tasks, action.key: record},
-            "intents": _without(state.intents, action.key),
-            "tombstones": _without(state.tombstones, action.key),
+            "intents": without(state.intents, action.key),
+            "tombstones": without(state.tombstones, action.key),
         }
     )
 
 
 def without_intent(state: State, key: str) -> State:
     """After a refusal the server certainly did not act on: nothing was created."""
-    return state.model_copy(update={"intents": _without(state.intents, key)})
+    return state.model_copy(update={"intents": without(state.intents, key)})

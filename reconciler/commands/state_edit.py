@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from reconciler.commands.context import Context, Result, open_api, server_now, state_path, workspace
 from reconciler.digest import normalise_prompt
 from reconciler.errors import AgentTasksError, StateConflict, UsageError
-from reconciler.statefile import EarlierRun, Record, State
+from reconciler.plan import Action, Kind
+from reconciler.statefile import State
+from reconciler.transitions import with_created, without
 
 if TYPE_CHECKING:
     from reconciler.state import StateLock
-
-V = TypeVar("V")
 
 
 def _read(files: Sequence[Path], state: Path | None) -> tuple[Path, State]:
@@ -93,7 +93,7 @@ def run_rm(
                 raise UsageError(f"no tombstone for '{key}' in {path}")
             gone = current.tombstones[key]
             store.save(
-                current.model_copy(update={"tombstones": _without(current.tombstones, key)}),
+                current.model_copy(update={"tombstones": without(current.tombstones, key)}),
                 ctx.now(),
             )
             when = f"{gone.forgotten_at:%Y-%m-%d}"
@@ -103,7 +103,7 @@ def run_rm(
         if key not in current.tasks and key not in current.intents:
             raise UsageError(f"no key '{key}' in {path}")
         record, intent = current.tasks.get(key), current.intents.get(key)
-        update = {"tasks": _without(current.tasks, key), "intents": _without(current.intents, key)}
+        update = {"tasks": without(current.tasks, key), "intents": without(current.intents, key)}
         store.save(current.model_copy(update=update), ctx.now())
     if record is not None:
         dropped = f"task {record.task_id} in {record.repo}"
@@ -113,10 +113,6 @@ def run_rm(
         f"Removed '{key}' ({dropped}) from {path}. The task itself is untouched on GitHub;"
         " if the key is still declared, the next plan finds it again.\n"
     )
-
-
-def _without(table: Mapping[str, V], key: str) -> dict[str, V]:
-    return {k: v for k, v in table.items() if k != key}
 
 
 def run_import(
@@ -152,32 +148,9 @@ def run_import(
         current = store.state
         if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
             raise StateConflict(f"task {task_id} is already recorded under another key")
-        old = current.tasks.get(key)
-        earlier = (
-            (*old.earlier_runs, EarlierRun(task_id=old.task_id, state=old.last_state))
-            if old
-            else ()
-        )
-        record = Record(
-            task_id=task.id,
-            repo=spec.repo,
-            digest=spec.digest,
-            body=spec.body,
-            creator_id=task.creator_id,
-            created_at=task.created_at,
-            last_state=task.state,
-            last_seen_at=now,
-            html_url=task.html_url,
-            pull_id=task.pull_id,
-            earlier_runs=earlier,
-        )
-        update = {
-            "tasks": {**current.tasks, key: record},
-            "intents": _without(current.intents, key),
-            "tombstones": _without(current.tombstones, key),
-            "user_id": user,
-        }
-        store.save(current.model_copy(update=update), now)
+        action = Action(key, Kind.IMPORT, spec.repo, body=spec.body, digest=spec.digest)
+        imported = with_created(current, action, task, now=now)
+        store.save(imported.model_copy(update={"user_id": user}), now)
     return Result(
         f"Imported task {task.id} ({task.state.value}) as '{key}' in {work.state_path}.\n"
     )
