@@ -1,0 +1,67 @@
+"""Colour only on a terminal, never with NO_COLOR or --no-color (DESIGN §4)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ESC = "\x1b["
+
+
+def _plan_output(
+    cwd: Path, *, tty: bool, extra_env: dict[str, str], args: tuple[str, ...] = ()
+) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")} | extra_env
+    command = [sys.executable, "-m", "reconciler", *args, "--api-url", "sandbox:sb.json", "plan"]
+    if not tty:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)
+        return done.stdout
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=follower, stderr=follower)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "tasks.yaml.example", tmp_path / "tasks.yaml")
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    return tmp_path
+
+
+def test_colour_on_a_terminal(project: Path) -> None:
+    assert ESC in _plan_output(project, tty=True, extra_env={})
+
+
+def test_no_colour_with_no_color(project: Path) -> None:
+    assert ESC not in _plan_output(project, tty=True, extra_env={"NO_COLOR": "1"})
+
+
+def test_no_colour_with_the_option(project: Path) -> None:
+    assert ESC not in _plan_output(project, tty=True, extra_env={}, args=("--no-color",))
+
+
+def test_no_colour_in_a_pipe(project: Path) -> None:
+    assert ESC not in _plan_output(project, tty=False, extra_env={})
