@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
 from reconciler.errors import StateConflict, TooManyCreates
+from reconciler.liveview import drift, statuses
 from reconciler.models import Desired, DesiredTask, OnChange, RemoteTask
-from reconciler.plan import Action, Attention, Kind, Plan, Status, Sync, sort_actions
+from reconciler.plan import Action, Attention, Kind, Plan, sort_actions
 from reconciler.remote import LOOKBACK, Remote, candidate_ids, matching, settle_window
 from reconciler.statefile import EarlierRun, Intent, Record, State
 from reconciler.tasksfile import DEFAULT_MAX_CREATES
@@ -241,61 +242,6 @@ def _missing_reason(run: _Run, record: Record) -> str:
     return f"task {record.task_id} could not be found"
 
 
-def _status(run: _Run, action: Action) -> Status | None:
-    record = run.state.tasks.get(action.key)
-    if action.kind == Kind.IMPORT and action.task is not None:
-        task = action.task
-        return Status(
-            action.key,
-            action.repo,
-            Sync.PENDING,
-            task.state,
-            task.created_at,
-            task.html_url,
-            task.id,
-        )
-    if record is None:
-        return None
-    seen = action.task
-    if action.kind == Kind.NOOP:
-        sync = Sync.SYNCED if seen is not None else Sync.MISSING
-    else:
-        sync = Sync.PENDING
-    state = seen.state if seen is not None else record.last_state
-    url = seen.html_url if seen is not None and seen.html_url else record.html_url
-    return Status(action.key, record.repo, sync, state, record.created_at, url, record.task_id)
-
-
-def _statuses(run: _Run) -> tuple[Status, ...]:
-    rows = [row for action in run.actions if (row := _status(run, action)) is not None]
-    for key in run.unresolved:
-        intent = run.state.intents[key]
-        record = run.state.tasks.get(key)
-        rows.append(
-            Status(key, intent.repo, Sync.UNKNOWN, None, None, record.html_url if record else None)
-        )
-    return tuple(sorted(rows, key=lambda r: r.key))
-
-
-def _drift(run: _Run) -> tuple[str, ...]:
-    notes = []
-    for action in run.actions:
-        record, task = run.state.tasks.get(action.key), action.task
-        if record is None or task is None or action.kind == Kind.IMPORT:
-            continue
-        if task.archived_at is not None:
-            notes.append(f"task.{action.key} was archived on GitHub")
-        if record.last_state is not None and task.state != record.last_state:
-            was, now = record.last_state.value, task.state.value
-            notes.append(f"task.{action.key}: {was} -> {now} since the last save")
-    notes += [
-        f"task.{a.key}: {a.notes[0]}"
-        for a in run.actions
-        if a.kind == Kind.NOOP and a.task is None and a.notes
-    ]
-    return tuple(notes)
-
-
 def _guard(run: _Run, actions: tuple[Action, ...]) -> None:
     creates = sum(a.creates for a in actions)
     option, setting = run.options.max_creates, run.desired.max_creates
@@ -354,9 +300,9 @@ def plan(
     _guard(run, actions)
     return Plan(
         actions=actions,
-        statuses=_statuses(run),
+        statuses=statuses(state, run.actions, run.unresolved),
         attention=tuple(sorted(run.attention, key=lambda a: a.key)),
-        drift=_drift(run),
+        drift=drift(state, run.actions),
         unresolved=tuple(sorted(run.unresolved)),
         dropped_intents=tuple(sorted(run.dropped)),
         targeted=bool(options.targets or options.excludes),

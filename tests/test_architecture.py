@@ -30,6 +30,7 @@ CORE = [
     "planner",
     "plan",
     "remote",
+    "liveview",
     "planfile",
     "statefile",
     "transitions",
