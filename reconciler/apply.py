@@ -190,6 +190,10 @@ def run(
             applying.report.outcomes.append(Outcome(action.key, "skipped", detail="--fail-fast"))
             continue
         _create(applying, action)
+    for key in plan.unresolved:  # an earlier run's lost answer, still in its window: exit 4
+        if key in applying.state.intents:
+            detail = "an earlier create's answer was lost"
+            applying.report.outcomes.append(Outcome(key, "unconfirmed", detail=detail))
     applying.report.interrupted = applying.stop.code
     if applying.stop.code is None:
         confirm_unfinished(applying.report.outcomes, applying.state, client, pacing.post_timeout)
