@@ -137,10 +137,11 @@ def run_apply(
                             "text", the_plan, work.files, str(path), now, color=ctx.options.color
                         ).rstrip("\n")
                     )
-            if not the_plan.counts.changes and not the_plan.dropped_intents:
-                code = ExitCode.PARTIAL if the_plan.unresolved else ExitCode.OK
-                return Result("" if show else _report_json(Report(), code), code=code)
-            if saved is None and not _confirmed(ctx, options):
+            changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
+            if not changes and not the_plan.unresolved:
+                return Result("" if show else _report_json(Report(), ExitCode.OK))
+            # Unresolved intents alone need no approval: the run only checks them (exit 4).
+            if changes and saved is None and not _confirmed(ctx, options):
                 return Result("Apply cancelled.\n", code=ExitCode.ERROR)
             stop = apply.Stop()
             stop.install()

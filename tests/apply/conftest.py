@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -146,12 +146,16 @@ class Project:
         )
 
     def popen(
-        self, *args: str, post_timeout: float | None = None, env: Mapping[str, str] | None = None
+        self,
+        *args: str,
+        post_timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+        stdout: IO[str] | int = subprocess.PIPE,
     ) -> subprocess.Popen[str]:
         return subprocess.Popen(
             self.command(*args, post_timeout=post_timeout),
             cwd=self.root,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             text=True,
             env=self.env(env),
