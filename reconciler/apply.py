@@ -20,7 +20,7 @@ from reconciler import failpoints, transitions
 from reconciler.applyreport import Outcome, Report
 from reconciler.client import AgentTasksClient
 from reconciler.confirm import confirm_unfinished
-from reconciler.errors import AgentTasksError, CreateUnconfirmed, ExitCode, combine_exit_codes
+from reconciler.errors import AgentTasksError, AmbiguousCreate, ExitCode, combine_exit_codes
 from reconciler.models import RemoteTask
 from reconciler.plan import Action, Kind, Plan
 from reconciler.state import StateStore
@@ -104,11 +104,9 @@ def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:
 
     worker = threading.Thread(target=send, name=f"create-{action.key}", daemon=True)
     worker.start()
-    while worker.is_alive():
+    while worker.is_alive() and run.stop.left() > 0:
         worker.join(min(0.05, max(run.stop.left(), 0.0)))
-        if run.stop.left() <= 0:
-            return None
-    return box[0] if box else None
+    return box[0] if box else None  # an answer that came as the grace ran out still counts
 
 
 def _pace(run: _Run) -> None:
@@ -142,7 +140,7 @@ def _create(run: _Run, action: Action) -> None:
         took = max(1, round(run.monotonic() - started))
         run.progress(f"task.{action.key}: Creation complete after {took}s [id={result.id}]")
         run.report.outcomes.append(Outcome(action.key, "created", result.id))
-    elif result is None or isinstance(result, CreateUnconfirmed):
+    elif result is None or isinstance(result, AmbiguousCreate):
         why = "interrupted" if result is None else str(result)
         run.progress(f"task.{action.key}: Create unconfirmed ({why}); it will not be sent again")
         run.report.outcomes.append(Outcome(action.key, "unconfirmed", detail=why))

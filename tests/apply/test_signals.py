@@ -1,0 +1,122 @@
+"""The state lock and signals (DESIGN §3 locking, §5 signals): two applies never both create; an
+interrupted apply saves, releases the lock and exits 130 or 143 in time, and the next apply
+resolves the POST it abandoned."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.apply.conftest import Project, prompts, reap
+from tests.apply.test_crash import POSTS, apply_until_done
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_for_posts(project: Project, count: int, process: subprocess.Popen[str]) -> None:
+    """Until the sandbox has received ``count`` POSTs (the apply holds the lock by then)."""
+    deadline = time.monotonic() + 20
+    while len(project.sandbox.posts()) < count:
+        assert process.poll() is None, reap(process)
+        assert time.monotonic() < deadline, "the apply never sent its POST"
+        time.sleep(0.02)
+
+
+def test_a_second_apply_fails_at_once_or_waits_and_they_never_both_create(
+    project: Project,
+) -> None:
+    project.declare(prompts(2))
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=3,times=1")
+    first = project.popen("apply", "--yes", "--min-interval", "0")
+    try:
+        _wait_for_posts(project, 1, first)
+        began = time.monotonic()
+        refused = project.apply()
+        assert time.monotonic() - began < 2.5  # at once, not after the holder
+        assert refused.returncode == 5, refused.stdout + refused.stderr
+        assert f"pid {first.pid}" in refused.stderr  # names the holder
+        assert '"apply"' in refused.stderr
+
+        waited = project.apply("--lock-timeout", "20")
+        assert first.poll() is not None  # it got the lock only once the first let it go
+    finally:
+        out, err = reap(first)
+    assert first.returncode == 0, out + err
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert "Waiting up to 20s for the lock" in waited.stderr
+    assert "No changes." in waited.stdout
+    assert len(project.sandbox.posts()) == 2
+    project.assert_each_task_once()
+
+
+def test_sigint_lets_the_post_in_flight_finish_then_saves_and_exits_130(
+    project: Project,
+) -> None:
+    project.declare(prompts(3))
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=2,times=1")
+    process = project.popen("apply", "--yes", "--min-interval", "0")
+    _wait_for_posts(project, 1, process)
+    process.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    out, err = reap(process, timeout=15)
+    assert process.returncode == 130, out + err
+    assert time.monotonic() - began < 7.5
+    assert "Traceback" not in err
+    assert len(project.sandbox.posts()) == 1  # no new create started
+    state = project.state()
+    assert list(state["tasks"]) == ["t00"]  # its 201 came within the grace: recorded
+    assert state["intents"] == {}
+
+    after = project.apply()  # the lock was released
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "2 added" in after.stdout
+    project.assert_each_task_once()
+
+
+def test_sigterm_abandons_the_post_in_flight_within_its_grace_and_exits_143(
+    project: Project,
+) -> None:
+    project.declare(prompts(2))
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=10,times=1")
+    process = project.popen("apply", "--yes", "--min-interval", "0")
+    _wait_for_posts(project, 1, process)
+    process.send_signal(signal.SIGTERM)
+    began = time.monotonic()
+    out, err = reap(process, timeout=15)
+    assert process.returncode == 143, out + err
+    assert time.monotonic() - began < 2.5
+    assert "Traceback" not in err
+    assert "Exception in thread" not in err
+    assert len(project.sandbox.posts()) == 1
+    assert list(project.state()["intents"]) == ["t00"]  # the abandoned POST stays an intent
+
+    project.sandbox.clear_faults()
+    runs = apply_until_done(project)  # the sandbox committed it: imported, not sent again
+    assert "1 imported, 1 added" in runs[-1].stdout
+    assert len(project.sandbox.posts()) == 2
+    project.assert_each_task_once()
+
+
+def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_window(
+    project: Project,
+) -> None:
+    project.declare(prompts(1))
+    project.sandbox.add_fault(f"{POSTS}:secondary_429:retry_after=30,times=1")
+    process = project.popen("apply", "--yes", "--min-interval", "0")
+    _wait_for_posts(project, 1, process)
+    process.send_signal(signal.SIGTERM)
+    began = time.monotonic()
+    out, err = reap(process, timeout=15)
+    assert process.returncode == 143, out + err
+    assert time.monotonic() - began < 2.5
+    assert "Traceback" not in err
+    assert "Exception in thread" not in err
+    assert project.sandbox.tasks() == []  # refused, and never sent again
+    assert list(project.state()["intents"]) == ["t00"]
+
+    apply_until_done(project)  # unknown until the window ends, then created once
+    assert len(project.sandbox.tasks()) == 1
+    project.assert_each_task_once()
