@@ -153,9 +153,9 @@ def run_apply(
         code = report.exit_code
         out(_closing_line(report))
         if options.wait and report.interrupted is None:
-            code = combine_exit_codes(
-                code, _follow(ctx, client, final, report, options, out, stop.event)
-            )
+            followed = _follow(ctx, client, final, report, options, out, stop.event)
+            # A signal while waiting ends the wait: 130/143, not a timeout.
+            code = combine_exit_codes(code, followed, stop.code or ExitCode.OK)
     return Result(_report_json(report, code) if not show else "", code=code)
 
 
@@ -191,6 +191,8 @@ def _follow(
     out(
         status_text(rows, now=client.server_time or ctx.now(), color=ctx.options.color).rstrip("\n")
     )
-    if code == ExitCode.WAIT_TIMEOUT:
+    if event.is_set():
+        out("Stopped waiting (interrupted); the tasks keep running on GitHub.")
+    elif code == ExitCode.WAIT_TIMEOUT:
         out(f"Timed out after {options.timeout:g}s waiting for the tasks to finish.")
     return code

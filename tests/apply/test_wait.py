@@ -4,11 +4,13 @@ ends 0, 3 (a task failed or needs a person) or 6 (``--timeout``) (DESIGN §5).""
 from __future__ import annotations
 
 import re
+import signal
+import time
 from collections.abc import Callable
 
 import pytest
 
-from tests.apply.conftest import Project, Sandbox, prompts
+from tests.apply.conftest import Project, Sandbox, prompts, reap
 
 pytestmark = pytest.mark.e2e
 
@@ -70,3 +72,27 @@ def test_wait_exits_6_at_its_timeout_with_the_table(project: Project) -> None:
     assert "queued" in table
     during = _requests_after_the_last_post(project.sandbox)
     assert all(LISTING.match(str(r["path"])) for r in during), during
+
+
+def test_the_wait_holds_no_lock_and_a_signal_ends_it_with_130(project: Project) -> None:
+    project.declare(prompts(1))
+    waiting = project.popen(
+        "apply", "--yes", "--wait", "--timeout", "60", env={"PYTHONUNBUFFERED": "1"}
+    )
+    try:
+        assert waiting.stdout is not None
+        for line in waiting.stdout:
+            if line.startswith("Waiting for the tasks to finish..."):
+                break
+        other = project.apply()  # the state lock is free while the first one waits
+        assert other.returncode == 0, other.stdout + other.stderr
+        assert "No changes." in other.stdout
+        waiting.send_signal(signal.SIGINT)
+        began = time.monotonic()
+    finally:
+        out, err = reap(waiting)
+    assert waiting.returncode == 130, out + err
+    assert time.monotonic() - began < 2.5
+    assert "Timed out" not in out
+    assert "Stopped waiting (interrupted)" in out
+    project.assert_each_task_once()
