@@ -1,0 +1,33 @@
+"""The --wait live table on a terminal: every followed task, its state coloured by bucket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+
+from reconciler.livetable import LiveTable
+from reconciler.models import TaskState
+from reconciler.plan import Status, Sync
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _row(key: str, state: TaskState | None) -> Status:
+    url = f"https://github.com/o/r/copilot/tasks/{key}"
+    return Status(key, "o/r", Sync.SYNCED, state, NOW - timedelta(minutes=3), url, key)
+
+
+def test_live_table_redraws_in_place_with_coloured_states() -> None:
+    console = Console(record=True, width=160, force_terminal=True, color_system="standard")
+    with LiveTable(console) as live:
+        live.show((_row("a", TaskState.QUEUED), _row("b", None)), NOW)
+        live.show((_row("a", TaskState.COMPLETED), _row("b", TaskState.FAILED)), NOW)
+    text = console.export_text(clear=False)
+    assert "KEY" in text
+    assert "completed" in text
+    assert "3m" in text
+    assert "https://github.com/o/r/copilot/tasks/b" in text
+    styled = console.export_text(styles=True)
+    assert "\x1b[32mcompleted" in styled  # done: green
+    assert "\x1b[31mfailed" in styled  # failed: red
