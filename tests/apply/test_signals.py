@@ -120,3 +120,34 @@ def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_win
     apply_until_done(project)  # unknown until the window ends, then created once
     assert len(project.sandbox.tasks()) == 1
     project.assert_each_task_once()
+
+
+@pytest.mark.parametrize(
+    ("second", "code", "within"),
+    [
+        (None, 130, 7.5),  # SIGINT alone: the POST gets its 5 s, then the apply gives it up
+        (signal.SIGINT, 143, 2.5),  # a second signal: 1.5 s, and it counts as SIGTERM
+    ],
+)
+def test_sigint_gives_a_post_that_hangs_a_bounded_grace(
+    project: Project, second: int | None, code: int, within: float
+) -> None:
+    project.declare(prompts(2))
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=20,times=1")
+    process = project.popen("apply", "--yes", "--min-interval", "0")
+    _wait_for_posts(project, 1, process)
+    process.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    if second is not None:
+        time.sleep(0.3)
+        process.send_signal(second)
+    out, err = reap(process, timeout=15)
+    assert process.returncode == code, out + err
+    assert time.monotonic() - began < within
+    if second is None:
+        assert time.monotonic() - began > 4.5  # the POST had its grace
+    assert "Traceback" not in err
+    assert len(project.sandbox.posts()) == 1
+    assert list(project.state()["intents"]) == ["t00"]
+    assert "task.t00: unconfirmed: interrupted" in out
+    assert "task.t01: skipped: interrupted" in out

@@ -47,7 +47,7 @@ def test_wait_follows_by_listing_until_every_task_completes(
 def test_wait_exits_3_when_a_task_fails_or_needs_a_person(
     project: Project, serve: Callable[..., Sandbox], outcome: str
 ) -> None:
-    project.sandbox = serve("--speed", "6000")  # settled by the first poll
+    project.sandbox = serve("--speed", "100000")  # settled by the first poll (1 ms)
     project.declare(
         {"good": {"prompt": "Fine"}, "bad": {"prompt": f"Bad [sandbox:outcome={outcome}]"}}
     )
