@@ -1,0 +1,271 @@
+"""Benchmark: ``agenttasks plan`` with 2,000 tracked tasks in 40 repositories (issue 4, item 8).
+
+Run by hand from the repository root: ``python bench/plan.py [--runs N]``. It starts ``agenttasks
+sandbox serve --latency-ms 20`` on a free loopback port, writes a tasks file of 2,000 tasks over 40
+repositories, seeds the matching tasks through the control route (created two days ago, so every
+one has finished and the listing is stable), and writes the state file that tracks them all with
+``StateStore.save`` (task id, repository, digest and body from the loaded tasks file), so the plan
+has no changes. Then, in the same run, it prints medians of:
+
+- ``agenttasks plan`` as a fresh process, and the API requests the sandbox recorded for it
+  (target: the listing pages + 1 for ``GET /user``);
+- the floor: ceil(40 / 8) x pages per repository x latency + bare start-up (``agenttasks --help``);
+  target: plan within 1.5x of it;
+- the naive refresh: one ``GET /agents/repos/{o}/{r}/tasks/{id}`` per tracked task, sequential,
+  through the client; target: plan at least 20x faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from reconciler.auth import Token
+from reconciler.client import AgentTasksClient, Settings
+from reconciler.commands.plan import Selection
+from reconciler.models import Desired
+from reconciler.planner import plan
+from reconciler.refresh import refresh
+from reconciler.render import plan_text
+from reconciler.spec import load
+from reconciler.state import StateLock, StateStore, read_state
+from reconciler.statefile import Record
+
+CONCURRENCY = Settings().concurrency
+TOKEN = "bench-token"
+USER_ID = 1
+CLI = [sys.executable, "-m", "reconciler"]
+
+
+@contextmanager
+def served_sandbox(latency_ms: int) -> Iterator[str]:
+    """The served sandbox's URL while the block runs."""
+    command = [*CLI, "sandbox", "serve", "--port", "0", "--user-id", str(USER_ID)]
+    args = ["--latency-ms", str(latency_ms), "--token", TOKEN]
+    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
+        if not found:
+            raise SystemExit("the sandbox did not start")
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+
+
+def generate(directory: Path, count: int, repos: int) -> Path:
+    """A tasks file of ``count`` tasks spread evenly over ``repos`` repositories."""
+    lines = ["version: 1", "defaults:", "  base_ref: main", "tasks:"]
+    for i in range(count):
+        lines += [f"  task-{i:05d}:", f"    repo: bench-org/repo-{i % repos:02d}"]
+        if i % 4 == 0:
+            lines += [
+                "    prompt: |",
+                f"      Fix bug #{i} in the login flow.",
+                "      Add a test.",
+            ]
+        elif i % 4 == 1:
+            lines += [f"    prompt: Tidy module {i}.", "    model: claude-sonnet-4.6"]
+        elif i % 4 == 2:
+            lines += [f"    prompt: Upgrade Node in service {i}.", "    create_pull_request: true"]
+        else:
+            lines += [f"    prompt: Add dark mode to page {i}.", f"    base_ref: release/{i}"]
+    path = directory / "tasks.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def seed(url: str, desired: Desired, created_at: datetime) -> dict[str, str]:
+    """One sandbox task per declared task, through the control route; task id by key."""
+    stamp = created_at.isoformat().replace("+00:00", "Z")
+    with httpx.Client(base_url=url, timeout=10) as control, ThreadPoolExecutor(16) as pool:
+
+        def add(key: str) -> tuple[str, str]:
+            task = desired.tasks[key]
+            body = {"repo": task.repo, **task.body.to_json(), "created_at": stamp}
+            for attempt in range(3):
+                # A retry may leave an untracked duplicate: harmless here (same page, no match).
+                try:
+                    answer = control.post("/_sandbox/tasks", json=body)
+                    break
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
+            answer.raise_for_status()
+            return key, str(answer.json()["id"])
+
+        return dict(pool.map(add, sorted(desired.tasks)))
+
+
+def write_state(path: Path, desired: Desired, ids: dict[str, str], created_at: datetime) -> None:
+    """The state file tracking every declared task, as an apply would have left it."""
+    records = {
+        key: Record(
+            task_id=ids[key],
+            repo=task.repo,
+            digest=task.digest,
+            body=task.body,
+            creator_id=USER_ID,
+            created_at=created_at,
+        )
+        for key, task in desired.tasks.items()
+    }
+    with StateLock(path, command="bench") as lock:
+        store = StateStore(lock)
+        state = store.state.model_copy(update={"user_id": USER_ID, "tasks": records})
+        store.save(state, datetime.now(UTC))
+
+
+def recorded(url: str) -> list[tuple[str, str]]:
+    """The API requests (method, path) the sandbox saw since the last call; forgets them."""
+    with httpx.Client(base_url=url, timeout=30) as control:
+        seen = control.get("/_sandbox/requests").json()["requests"]
+        control.delete("/_sandbox/requests").raise_for_status()
+    return [(str(r["method"]), str(r["path"])) for r in seen]
+
+
+def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
+    """Median wall time of ``runs`` fresh processes (after one warm-up run)."""
+    times = []
+    for attempt in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        if attempt:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def timed_plans(
+    url: str, tasks: Path, runs: int, env: dict[str, str]
+) -> tuple[list[float], list[int]]:
+    """Wall time and recorded request count of each ``plan`` (after one warm-up run)."""
+    command = [*CLI, "--api-url", url, "plan", "--detailed-exitcode", "-f", str(tasks)]
+    walls, counts = [], []
+    for attempt in range(runs + 1):
+        recorded(url)
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - started
+        if done.returncode != 0 or "No changes." not in done.stdout:
+            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
+            raise SystemExit(f"plan exited {done.returncode}, or found changes: see above")
+        if attempt:
+            walls.append(wall)
+            counts.append(len(recorded(url)))
+    return walls, counts
+
+
+def phases(url: str, tasks: Path, state_path: Path) -> dict[str, float]:
+    """Where a plan's time goes, in this (already warm) process: seconds per step."""
+    started = time.perf_counter()
+    desired = load([tasks])
+    loaded = time.perf_counter()
+    state = read_state(state_path)
+    assert state is not None
+    read = time.perf_counter()
+    options = Selection().options(post_timeout=30.0)
+    now = datetime.now(UTC)
+    with AgentTasksClient(url, Token(TOKEN, "bench")) as client:
+        remote = refresh(client, desired, state, now, options)
+        refreshed = time.perf_counter()
+        result = plan(desired, state, remote, client.server_time or now, options)
+        plan_text(result, files=desired.files, state_path=str(state_path), now=now, color=False)
+    return {
+        "load": loaded - started,
+        "state": read - loaded,
+        "refresh": refreshed - read,
+        "plan": time.perf_counter() - refreshed,
+    }
+
+
+def naive_refresh(url: str, desired: Desired, ids: dict[str, str]) -> tuple[float, int]:
+    """One GET per tracked task, one after another, through the client: wall time, requests."""
+    with httpx.Client(base_url=url, timeout=30) as control:
+        # The sandbox keeps GitHub's 5,000 requests an hour: start a fresh hour for the GETs.
+        control.post("/_sandbox/clock", json={"advance": 3601}).raise_for_status()
+    recorded(url)
+    with AgentTasksClient(url, Token(TOKEN, "bench")) as client:
+        started = time.perf_counter()
+        for key in sorted(desired.tasks):
+            client.get_task(desired.tasks[key].repo, ids[key])
+        wall = time.perf_counter() - started
+    return wall, len(recorded(url))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="timed plans (after a warm-up)")
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--repos", type=int, default=40)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    args = parser.parse_args()
+    env = {**os.environ, "AGENTTASKS_TOKEN": TOKEN, "NO_COLOR": "1"}
+    env.pop("AGENTTASKS_API_URL", None)
+    load_before = os.getloadavg()
+    created_at = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+    with tempfile.TemporaryDirectory() as tmp, served_sandbox(args.latency_ms) as url:
+        tasks = generate(Path(tmp), args.tasks, args.repos)
+        desired = load([tasks])
+        ids = seed(url, desired, created_at)
+        write_state(Path(tmp) / "agenttasks.state.json", desired, ids, created_at)
+        bare = median_seconds([*CLI, "--help"], args.runs, env)
+        walls, counts = timed_plans(url, tasks, args.runs, env)
+        steps = phases(url, tasks, Path(tmp) / "agenttasks.state.json")
+        naive, naive_requests = naive_refresh(url, desired, ids)
+    load_after = os.getloadavg()
+
+    per_repo = math.ceil(args.tasks / args.repos)
+    pages = args.repos * math.ceil(per_repo / 100)
+    latency = args.latency_ms / 1000
+    floor = math.ceil(args.repos / CONCURRENCY) * math.ceil(per_repo / 100) * latency + bare
+    median = statistics.median(walls)
+    requests = max(counts)
+    print(
+        f"tracked tasks x repositories  {args.tasks} x {args.repos} (latency {args.latency_ms} ms)"
+    )
+    print(f"runs per figure               {args.runs} (medians, after a warm-up)")
+    print(
+        f"machine                       {os.cpu_count()} cores; load {load_before[0]:.2f} before,"
+    )
+    print(f"                              {load_after[0]:.2f} after (1-minute average)")
+    print(f"bare start-up (--help)        {bare:7.3f} s")
+    print(
+        f"agenttasks plan               {median:7.3f} s"
+        f"   (runs: {min(walls):.3f}-{max(walls):.3f} s)"
+    )
+    print(
+        f"plan requests / pages + 1     {requests} / {pages + 1}"
+        f"   (target: equal; every run: {sorted(set(counts))})"
+    )
+    rounds, per_page = math.ceil(args.repos / CONCURRENCY), math.ceil(per_repo / 100)
+    print(f"floor                         {floor:7.3f} s   (ceil({args.repos}/{CONCURRENCY}) x")
+    print(f"                                          {per_page} page(s) x {args.latency_ms} ms")
+    print(f"                                          + bare start-up; {rounds} rounds)")
+    print(f"plan / floor                  {median / floor:7.2f}x   (target: <= 1.5x)")
+    print(f"naive refresh (GET per task)  {naive:7.3f} s   ({naive_requests} requests, sequential)")
+    print(f"naive / plan                  {naive / median:7.1f}x   (target: >= 20x)")
+    print("where a plan's time goes (one run, in this warm process, so without imports):")
+    print(f"  load the tasks file         {steps['load']:7.3f} s")
+    print(f"  read the state file         {steps['state']:7.3f} s")
+    print(f"  refresh (GET /user, lists)  {steps['refresh']:7.3f} s")
+    print(f"  plan and render text        {steps['plan']:7.3f} s")
+
+
+if __name__ == "__main__":
+    main()
