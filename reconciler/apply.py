@@ -140,6 +140,8 @@ def _create(run: _Run, action: Action) -> None:
         took = max(1, round(run.monotonic() - started))
         run.progress(f"task.{action.key}: Creation complete after {took}s [id={result.id}]")
         run.report.outcomes.append(Outcome(action.key, "created", result.id))
+        if action.kind in (Kind.REPLACE, Kind.RERUN):  # the plan counts one forget for these
+            run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
     elif result is None or isinstance(result, AmbiguousCreate):
         why = "interrupted" if result is None else str(result)
         run.progress(f"task.{action.key}: Create unconfirmed ({why}); it will not be sent again")
