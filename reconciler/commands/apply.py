@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from reconciler import planfile
 from reconciler.applyreport import Report
 from reconciler.commands.context import Context, Result, Workspace, open_api, state_path
 from reconciler.commands.plan import Selection, make_plan, render
-from reconciler.errors import ExitCode, UsageError, combine_exit_codes
+from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan import Plan
 from reconciler.statefile import State
 
@@ -101,14 +103,47 @@ def run_apply(
     options: ApplyOptions,
 ) -> Result:
     """Apply, holding the state lock until the last save; follow afterwards if asked."""
-    from reconciler import apply
-    from reconciler.spec import load
-    from reconciler.state import StateLock, StateStore, ci_run_url
-
     saved = _saved_plan(plan_path, files, selection) if plan_path else None
     path = (
         state if state is not None else Path(saved.state_path) if saved else state_path(files, None)
     )
+    early = _early_signals()
+    try:
+        return _run(ctx, files=files, path=path, saved=saved, selection=selection, options=options)
+    except KeyboardInterrupt:
+        code = ExitCode.SIGTERM if signal.SIGTERM in early else ExitCode.SIGINT
+        raise Interrupted(
+            "interrupted before anything was applied; the state was not changed", code=code
+        ) from None
+
+
+def _early_signals() -> list[int]:
+    """Until apply.Stop takes over (nothing is written before), SIGINT and SIGTERM stop the
+    command where it is, as KeyboardInterrupt; the list says which signal came."""
+    received: list[int] = []
+
+    def stop_now(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop_now)
+    signal.signal(signal.SIGTERM, stop_now)
+    return received
+
+
+def _run(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    path: Path,
+    saved: planfile.SavedPlan | None,
+    selection: Selection,
+    options: ApplyOptions,
+) -> Result:
+    from reconciler import apply
+    from reconciler.spec import load
+    from reconciler.state import StateLock, StateStore, ci_run_url
+
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
     with open_api(ctx, create_rate=options.max_create_rate) as client:

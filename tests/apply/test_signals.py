@@ -151,3 +151,28 @@ def test_sigint_gives_a_post_that_hangs_a_bounded_grace(
     assert list(project.state()["intents"]) == ["t00"]
     assert "task.t00: unconfirmed: interrupted" in out
     assert "task.t01: skipped: interrupted" in out
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_waiting_for_the_lock_exits_with_its_code(
+    project: Project, sent: int, code: int
+) -> None:
+    project.declare(prompts(1))
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=2,times=1")
+    first = project.popen("apply", "--yes")
+    try:
+        _wait_for_posts(project, 1, first)
+        waiting = project.popen("apply", "--yes", "--lock-timeout", "20")
+        assert waiting.stderr is not None
+        told = waiting.stderr.readline()  # printed once it starts waiting
+        assert told.startswith("Waiting up to 20s for the lock"), told
+        waiting.send_signal(sent)
+        out, err = reap(waiting)
+    finally:
+        reap(first)
+    assert waiting.returncode == code, out + err
+    assert "interrupted before anything was applied; the state was not changed" in err
+    assert "Traceback" not in err
+    assert first.returncode == 0
+    assert len(project.sandbox.posts()) == 1
+    project.assert_each_task_once()
