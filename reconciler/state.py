@@ -104,12 +104,22 @@ class StateStore:
         for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()  # a crashed save's temp file: nobody else writes while we hold
+        self._seen: tuple[int, int, int] | None = None
         self.state = self._on_disk()[1]
         """The state as last read or saved; ``State()`` (serial 0, no lineage) when none yet."""
 
     def _on_disk(self) -> tuple[bytes | None, State]:
         raw = _read_bytes(self.path)
+        self._seen = _signature(self.path)
         return raw, State() if raw is None else _decode(raw, self.path)
+
+    def _current(self) -> tuple[bool, State]:
+        """Whether a state file exists, and what it holds. Unchanged since our last read or save
+        (same inode, size and mtime), it is not read again: an apply saves twice per create."""
+        if self._seen is not None and _signature(self.path) == self._seen:
+            return True, self.state
+        raw, current = self._on_disk()
+        return raw is not None, current
 
     def save(self, state: State, server_time: datetime) -> State:
         """Write ``state`` as the next serial, dated ``server_time``; return what was written.
@@ -121,7 +131,7 @@ class StateStore:
             raise RuntimeError("StateStore.save after its lock was released")
         if (state.lineage, state.serial) != (self.state.lineage, self.state.serial):
             raise ValueError("save() takes a state derived from StateStore.state")
-        raw, current = self._on_disk()
+        exists, current = self._current()
         if (current.lineage, current.serial) != (self.state.lineage, self.state.serial):
             raise StateConflict(
                 f"state file {self.path} was changed by another program while locked (serial"
@@ -135,19 +145,44 @@ class StateStore:
             }
         )
         try:
-            if raw is not None:
-                _write_atomically(backup_path(self.path), raw, point=None)
+            if exists:
+                _keep_as_backup(self.path)
             _write_atomically(
                 self.path, encode(new).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
             )
         except OSError as error:
             where = error.filename2 or error.filename
-            kept = f"it still holds serial {current.serial}" if raw else "it was not created"
+            kept = f"it still holds serial {current.serial}" if exists else "it was not created"
             raise StateError(
                 f"cannot save state file {self.path} ({error.strerror}: {where}); {kept}"
             ) from None
         self.state = new
+        self._seen = _signature(self.path)
         return new
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _keep_as_backup(path: Path) -> None:
+    """The current file becomes the backup by a hard link, atomically renamed into place: the
+    bytes are not written again, and every save replaces the state with a new inode, so the
+    backup keeps exactly the previous state."""
+    backup = backup_path(path)
+    temp = backup.with_name(f".{backup.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        os.link(path, temp)
+        os.chmod(temp, 0o600)
+        os.replace(temp, backup)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def _write_atomically(target: Path, data: bytes, *, point: str | None) -> None:

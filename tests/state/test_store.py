@@ -148,7 +148,7 @@ def test_a_truncated_state_is_refused_naming_it_and_its_backup(state_path: Path)
     with pytest.raises(StateError) as refused:
         read_state(state_path)
     assert str(refused.value) == (
-        f"state file {state_path} is not valid JSON (line 4, column 3); it was not changed."
+        f"state file {state_path} is not valid JSON (line 3, column 14); it was not changed."
         f" The previous state is kept in {backup_path(state_path)}."
     )
 
