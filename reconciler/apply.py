@@ -194,7 +194,7 @@ def run(
         if key in applying.state.intents:
             detail = "an earlier create's answer was lost"
             applying.report.outcomes.append(Outcome(key, "unconfirmed", detail=detail))
-    applying.report.interrupted = applying.stop.code
     if applying.stop.code is None:
         confirm_unfinished(applying.report.outcomes, applying.state, client, pacing.post_timeout)
+    applying.report.interrupted = applying.stop.code  # a signal during that check counts too
     return applying.report
