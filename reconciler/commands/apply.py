@@ -107,6 +107,7 @@ def run_apply(
     path = (
         state if state is not None else Path(saved.state_path) if saved else state_path(files, None)
     )
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     early = _early_signals()
     try:
         return _run(ctx, files=files, path=path, saved=saved, selection=selection, options=options)
@@ -115,6 +116,10 @@ def run_apply(
         raise Interrupted(
             "interrupted before anything was applied; the state was not changed", code=code
         ) from None
+    finally:
+        for signum, handler in previous.items():  # the caller's own (demo runs in-process)
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 def _early_signals() -> list[int]:
