@@ -3,6 +3,8 @@ recorded (DESIGN §5)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.apply.conftest import Project
@@ -47,3 +49,25 @@ def test_fail_fast_stops_at_the_first_failure(project: Project) -> None:
     state = project.state()
     assert sorted(state["tasks"]) == ["t00"]
     assert state["intents"] == {}
+
+
+def test_the_json_report_says_the_same(project: Project) -> None:
+    project.declare(DECLARED)
+    result = project.apply("--format", "json")
+    assert result.returncode == 4, result.stdout + result.stderr
+    report = json.loads(result.stdout)  # nothing else on stdout
+    assert report["exit_code"] == 4
+    assert report["interrupted"] is False
+    assert report["counts"] == {
+        "created": 2,
+        "failed": 1,
+        "forgotten": 0,
+        "imported": 0,
+        "skipped": 0,
+        "unconfirmed": 0,
+    }
+    statuses = {o["key"]: o["status"] for o in report["outcomes"]}
+    assert statuses == {"t00": "created", "t01": "failed", "t02": "created"}
+    recorded = project.state()["tasks"]
+    created = {o["key"]: o["task_id"] for o in report["outcomes"] if o["status"] == "created"}
+    assert created == {k: recorded[k]["task_id"] for k in ("t00", "t02")}
