@@ -156,14 +156,25 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 @state_option
 @format_option("text", "json")
 @click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
+@click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
+@click.option("--timeout", default=3600.0, show_default=True, metavar="S", help="For --wait.")
 @click.pass_context
 def status_command(
-    ctx: click.Context, files: tuple[Path, ...], state: Path | None, fmt: str, check: bool
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    fmt: str,
+    check: bool,
+    wait: bool,
+    timeout: float,
 ) -> int:
     """Show the live state of every tracked task, with links."""
     from reconciler.commands.status import run_status
 
-    return emit(run_status(context(ctx), files=files, state=state, fmt=fmt, check=check))
+    result = run_status(
+        context(ctx), files=files, state=state, fmt=fmt, check=check, wait=wait, timeout=timeout
+    )
+    return emit(result)
 
 
 def _register() -> None:

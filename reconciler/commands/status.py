@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from reconciler.commands.context import Context, Result, workspace
+from reconciler.commands.context import Context, Result, open_api, server_now, workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.errors import ExitCode
 from reconciler.plan import Bucket
+from reconciler.statefile import State
 
 _NEEDS_LOOKING_AT = {Bucket.FAILED, Bucket.NEEDS_PERSON}
 
 
 def run_status(
-    ctx: Context, *, files: Sequence[Path], state: Path | None, fmt: str, check: bool
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | None,
+    fmt: str,
+    check: bool,
+    wait: bool = False,
+    timeout: float = 3600.0,
+    interval: float = 5.0,
 ) -> Result:
-    """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly."""
+    """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly; with
+    ``wait``, follow them all until each ends or needs a person (exit 6 at the timeout)."""
     from reconciler.render import status_json, status_text
 
     work = workspace(files, state)
+    if wait:
+        return _wait(ctx, work.state, fmt=fmt, timeout=timeout, interval=interval)
     # Status reports; it never refuses for the creates a plan would make.
     result, now = make_plan(ctx, work, Selection(max_creates=10**9))
     if fmt == "json":
@@ -28,4 +41,29 @@ def run_status(
         text = status_text(result.statuses, now=now, color=ctx.options.color)
     bad = [s.key for s in result.statuses if s.bucket in _NEEDS_LOOKING_AT]
     code = ExitCode.TASK_FAILED if check and bad else ExitCode.OK
+    return Result(text, code=code)
+
+
+def _wait(ctx: Context, state: State, *, fmt: str, timeout: float, interval: float) -> Result:
+    from reconciler.follow import Followed, follow
+    from reconciler.render import status_json, status_text
+
+    tasks = [
+        Followed(key, r.repo, r.task_id, r.created_at, r.creator_id)
+        for key, r in sorted(state.tasks.items())
+    ]
+    if not tasks:
+        return Result("No tasks are tracked.\n")
+    out = ctx.out if fmt == "text" else (lambda line: None)
+    stop = threading.Event()
+    with open_api(ctx) as client:
+        code, rows = follow(
+            client, tasks, progress=out, timeout=timeout, interval=interval, stop=stop
+        )
+        now = server_now(client, ctx)
+    if fmt == "json":
+        return Result(status_json(rows, now=now), code=code)
+    text = status_text(rows, now=now, color=ctx.options.color)
+    if code == ExitCode.WAIT_TIMEOUT:
+        text += f"Timed out after {timeout:g}s waiting for the tasks to finish.\n"
     return Result(text, code=code)

@@ -189,3 +189,39 @@ def test_state_list_show_and_rm(project: Path) -> None:
 def test_plan_never_locks_or_writes(project: Path) -> None:
     run(project, "plan")
     assert sorted(p.name for p in project.iterdir() if p.name.startswith("agenttasks")) == []
+
+
+def test_status_wait_follows_until_the_end_or_the_timeout(project: Path) -> None:
+    (project / "tasks.yaml").write_text(
+        "version: 1\ntasks:\n  broken:\n    repo: octo/web\n"
+        "    prompt: Break it. [sandbox:outcome=failed]\n"
+    )
+    task_id = _create(project, "octo/web", "Break it. [sandbox:outcome=failed]")
+    assert run(project, "import", "broken", task_id).returncode == 0
+    # At speed 1 the task stays queued for 5 s: a 1 s wait times out, with the table.
+    url = "sandbox:sandbox.json?speed=1"
+    slow = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "--api-url",
+            url,
+            "status",
+            "--wait",
+            "--timeout",
+            "1",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        timeout=60,
+        check=False,
+    )
+    assert slow.returncode == 6, slow.stdout + slow.stderr
+    assert "broken" in slow.stdout
+    assert slow.stdout.endswith("Timed out after 1s waiting for the tasks to finish.\n")
+    done = run(project, "status", "--wait", "--timeout", "20")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "task.broken: failed" in done.stdout
