@@ -20,7 +20,13 @@ from reconciler import failpoints, transitions
 from reconciler.applyreport import Outcome, Report
 from reconciler.client import AgentTasksClient
 from reconciler.confirm import confirm_unfinished
-from reconciler.errors import AgentTasksError, AmbiguousCreate, ExitCode, combine_exit_codes
+from reconciler.errors import (
+    AgentTasksError,
+    AmbiguousCreate,
+    CreateUnconfirmed,
+    ExitCode,
+    combine_exit_codes,
+)
 from reconciler.models import RemoteTask
 from reconciler.plan import Action, Kind, Plan
 from reconciler.state import StateStore
@@ -122,6 +128,12 @@ def _create(run: _Run, action: Action) -> None:
     if run.stop.event.is_set():
         run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
         return
+    # Wait for --max-create-rate here, interruptibly, so the intent is dated when the POST leaves.
+    while (delay := run.client.create_delay()) > 0 and not run.stop.event.is_set():
+        run.stop.event.wait(delay)
+    if run.stop.event.is_set():
+        run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
+        return
     run.progress(f"task.{action.key}: Creating...")
     server_time = run.client.server_time
     run.save(
@@ -143,6 +155,8 @@ def _create(run: _Run, action: Action) -> None:
         if action.kind in (Kind.REPLACE, Kind.RERUN):  # the plan counts one forget for these
             run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
     elif result is None or isinstance(result, AmbiguousCreate):
+        if isinstance(result, CreateUnconfirmed) and result.server_time is not None:
+            run.save(transitions.redate_intent(run.state, action.key, result.server_time))
         why = "interrupted" if result is None else str(result)
         run.progress(f"task.{action.key}: Create unconfirmed ({why}); it will not be sent again")
         run.report.outcomes.append(Outcome(action.key, "unconfirmed", detail=why))

@@ -191,6 +191,15 @@ class AgentTasksClient:
                 status=response.status,
             ) from None
 
+    def create_delay(self) -> float:
+        """Seconds until ``--max-create-rate`` lets the next create go (0: now).
+
+        Apply waits this out before saving its intent, so the intent is dated by when the POST
+        really leaves, not by when it started waiting.
+        """
+        with self._create_lock:
+            return self._limiter.delay(self._hooks.clock())
+
     def _create_slot(self) -> None:
         # Its own lock: a wait for the create rate must not hold up listings in other threads.
         with self._create_lock:

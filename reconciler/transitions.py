@@ -124,3 +124,13 @@ def with_created(state: State, action: Action, task: RemoteTask, *, now: datetim
 def without_intent(state: State, key: str) -> State:
     """After a refusal the server certainly did not act on: nothing was created."""
     return state.model_copy(update={"intents": without(state.intents, key)})
+
+
+def redate_intent(state: State, key: str, server_time: datetime) -> State:
+    """Move an intent's server time later (never earlier): a POST retried after a rate limit
+    left later than the intent was first dated, and its settle window runs from then."""
+    intent = state.intents.get(key)
+    if intent is None or (intent.server_time is not None and intent.server_time >= server_time):
+        return state
+    moved = intent.model_copy(update={"server_time": server_time})
+    return state.model_copy(update={"intents": {**state.intents, key: moved}})
