@@ -40,7 +40,15 @@ def context(ctx: click.Context) -> Context:
         return str(click.prompt(question, default="", show_default=False))
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and "CI" not in os.environ
-    return Context(ctx.obj, os.environ, err, interactive=interactive, out=out, ask=ask)
+    return Context(
+        ctx.obj,
+        os.environ,
+        err,
+        interactive=interactive,
+        terminal=sys.stdout.isatty(),
+        out=out,
+        ask=ask,
+    )
 
 
 def emit(result: Result) -> int:

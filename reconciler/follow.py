@@ -65,8 +65,12 @@ def follow(
     interval: float = 5.0,
     stop: threading.Event | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    on_poll: Callable[[tuple[Status, ...]], None] | None = None,
 ) -> tuple[ExitCode, tuple[Status, ...]]:
-    """Poll until every task settles; 3 if any ended badly or needs a person, 6 at the timeout."""
+    """Poll until every task settles; 3 if any ended badly or needs a person, 6 at the timeout.
+
+    ``progress`` gets one line per state change; ``on_poll`` (a live display) every poll's rows.
+    """
     deadline = monotonic() + timeout
     last: dict[str, TaskState | None] = {}
     seen: dict[str, RemoteTask] = {}
@@ -78,6 +82,8 @@ def follow(
             if state is not None and last.get(t.key) != state:
                 progress(f"task.{t.key}: {state.value}")
             last[t.key] = state
+        if on_poll is not None:
+            on_poll(statuses(tasks, seen))
         buckets = [bucket(last[t.key]) for t in tasks]
         if all(b in _SETTLED for b in buckets):
             bad = any(b in (Bucket.FAILED, Bucket.NEEDS_PERSON) for b in buckets)

@@ -208,31 +208,21 @@ def _follow(
     out: Callable[[str], None],
     event: threading.Event,
 ) -> ExitCode:
-    from reconciler.follow import Followed, follow
-    from reconciler.render import status_text
+    from reconciler.commands.waiting import followed, wait_for
 
     keys = {o.key for o in report.outcomes if o.status in ("created", "imported")}
-    tasks = [
-        Followed(k, r.repo, r.task_id, r.created_at, r.creator_id)
-        for k, r in sorted(final.tasks.items())
-        if k in keys
-    ]
+    tasks = followed(final, keys)
     if not tasks:
         return ExitCode.OK
     out("Waiting for the tasks to finish...")
-    code, rows = follow(
+    code, _ = wait_for(
+        ctx,
         client,
         tasks,
-        progress=out,
         timeout=options.timeout,
         interval=options.wait_interval,
         stop=event,
+        out=out,
+        live=ctx.terminal and options.fmt == "text",
     )
-    out(
-        status_text(rows, now=client.server_time or ctx.now(), color=ctx.options.color).rstrip("\n")
-    )
-    if event.is_set():
-        out("Stopped waiting (interrupted); the tasks keep running on GitHub.")
-    elif code == ExitCode.WAIT_TIMEOUT:
-        out(f"Timed out after {options.timeout:g}s waiting for the tasks to finish.")
     return code

@@ -41,6 +41,7 @@ class Context:
     err: Callable[[str], None]
     now: Callable[[], datetime] = _utc_now
     interactive: bool = False
+    terminal: bool = False  # stdout is a terminal: live displays instead of change lines
     out: Callable[[str], None] = lambda line: None
     ask: Callable[[str], str] = lambda question: ""
 

@@ -45,25 +45,23 @@ def run_status(
 
 
 def _wait(ctx: Context, state: State, *, fmt: str, timeout: float, interval: float) -> Result:
-    from reconciler.follow import Followed, follow
-    from reconciler.render import status_json, status_text
+    from reconciler.commands.waiting import followed, wait_for
+    from reconciler.render import status_json
 
-    tasks = [
-        Followed(key, r.repo, r.task_id, r.created_at, r.creator_id)
-        for key, r in sorted(state.tasks.items())
-    ]
+    tasks = followed(state)
     if not tasks:
         return Result("No tasks are tracked.\n")
-    out = ctx.out if fmt == "text" else (lambda line: None)
-    stop = threading.Event()
+    text = fmt == "text"
     with open_api(ctx) as client:
-        code, rows = follow(
-            client, tasks, progress=out, timeout=timeout, interval=interval, stop=stop
+        code, rows = wait_for(
+            ctx,
+            client,
+            tasks,
+            timeout=timeout,
+            interval=interval,
+            stop=threading.Event(),
+            out=ctx.out if text else (lambda line: None),
+            live=ctx.terminal and text,
         )
         now = server_now(client, ctx)
-    if fmt == "json":
-        return Result(status_json(rows, now=now), code=code)
-    text = status_text(rows, now=now, color=ctx.options.color)
-    if code == ExitCode.WAIT_TIMEOUT:
-        text += f"Timed out after {timeout:g}s waiting for the tasks to finish.\n"
-    return Result(text, code=code)
+    return Result("" if text else status_json(rows, now=now), code=code)

@@ -18,10 +18,16 @@ ESC = "\x1b["
 
 
 def _plan_output(
-    cwd: Path, *, tty: bool, extra_env: dict[str, str], args: tuple[str, ...] = ()
+    cwd: Path,
+    *,
+    tty: bool,
+    extra_env: dict[str, str],
+    args: tuple[str, ...] = (),
+    command_args: tuple[str, ...] = ("plan",),
 ) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")} | extra_env
-    command = [sys.executable, "-m", "reconciler", *args, "--api-url", "sandbox:sb.json", "plan"]
+    url = "sandbox:sb.json?speed=200"
+    command = [sys.executable, "-m", "reconciler", *args, "--api-url", url, *command_args]
     if not tty:
         done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)
         return done.stdout
@@ -65,3 +71,18 @@ def test_no_colour_with_the_option(project: Path) -> None:
 
 def test_no_colour_in_a_pipe(project: Path) -> None:
     assert ESC not in _plan_output(project, tty=False, extra_env={})
+
+
+WAIT = ("apply", "--yes", "--min-interval", "0", "--wait", "--timeout", "30")
+
+
+def test_wait_on_a_terminal_draws_a_live_table(project: Path) -> None:
+    shown = _plan_output(project, tty=True, extra_env={}, command_args=WAIT)
+    assert "Following tasks" in shown
+    assert "task.tidy-readme: completed" not in shown
+
+
+def test_wait_in_a_pipe_prints_one_line_per_change(project: Path) -> None:
+    shown = _plan_output(project, tty=False, extra_env={}, command_args=WAIT)
+    assert "Following tasks" not in shown
+    assert "task.tidy-readme: completed" in shown
