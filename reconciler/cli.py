@@ -212,9 +212,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         # click's usage errors exit 2, which plan --detailed-exitcode reserves for "changes".
         error.show()
         code = ExitCode.ERROR
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        code = ExitCode.ERROR
+    except click.Abort as stop:
+        # click turns Ctrl-C (and EOF at a prompt) into Abort; Ctrl-C keeps its own exit code.
+        interrupted = isinstance(stop.__cause__ or stop.__context__, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        code = ExitCode.SIGINT if interrupted else ExitCode.ERROR
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = ExitCode.SIGINT
     except AgentTasksError as error:
         _report(error)
         code = error.exit_code
