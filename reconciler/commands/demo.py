@@ -8,6 +8,8 @@ user can go on by hand.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import tempfile
 from dataclasses import replace
 from importlib import resources
@@ -30,6 +32,14 @@ def _copy_example(folder: Path) -> None:
     (folder / "tasks.yaml").write_text((data / "tasks.yaml.example").read_text("utf-8"), "utf-8")
     for prompt in (data / "prompts").iterdir():
         (folder / "prompts" / prompt.name).write_text(prompt.read_text("utf-8"), "utf-8")
+
+
+def _program() -> str:
+    """How the user can run agenttasks: by name when it is on PATH, else by its full path."""
+    if shutil.which("agenttasks"):
+        return "agenttasks"
+    beside = Path(sys.executable).parent / "agenttasks"
+    return str(beside) if beside.exists() else f"{sys.executable} -m reconciler"
 
 
 def _step(ctx: Context, command: str, result: Result) -> ExitCode:
@@ -74,12 +84,13 @@ def run_demo(ctx: Context) -> Result:
         )
     finally:
         os.chdir(here)
+    program = _program()
     ctx.out(
         f"\nThe demo's files are in {folder}. Go on by hand there, against the same sandbox:\n"
         f"  cd {folder}\n"
         f"  export AGENTTASKS_API_URL='{URL}'\n"
-        "  agenttasks plan      # edit tasks.yaml first to see a change\n"
-        "  agenttasks apply\n"
-        "  agenttasks status"
+        f"  {program} plan      # edit tasks.yaml first to see a change\n"
+        f"  {program} apply\n"
+        f"  {program} status"
     )
     return Result(code=combine_exit_codes(*codes))
