@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ExitCode
-from reconciler.models import Desired
-from reconciler.statefile import State
 
 if TYPE_CHECKING:
+    # Only for annotations: --help must not import pydantic or httpx.
     from reconciler.client import AgentTasksClient
+    from reconciler.models import Desired
+    from reconciler.statefile import State
 
 
 def _utc_now() -> datetime:
@@ -82,6 +83,7 @@ def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
     """Load the tasks files and read the state (never locking)."""
     from reconciler.spec import load
     from reconciler.state import read_state
+    from reconciler.statefile import State
 
     desired = load(tasks_files(files))
     path = state_path(files, state_option)
