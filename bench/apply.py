@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from harness import CLI, TOKEN, median_seconds, served_sandbox
 
 from reconciler.client import DEFAULT_API_VERSION
 from reconciler.models import Desired
@@ -41,31 +38,12 @@ from reconciler.spec import load
 from reconciler.state import StateLock, StateStore, read_state
 from reconciler.statefile import State
 
-TOKEN = "bench-token"
-CLI = [sys.executable, "-m", "reconciler"]
 APPLY = ["apply", "--yes", "--min-interval", "0", "--max-create-rate", "off"]
 HEADERS = {
     "Accept": "application/vnd.github+json",
     "X-GitHub-Api-Version": DEFAULT_API_VERSION,
     "Authorization": f"Bearer {TOKEN}",
 }
-
-
-@contextmanager
-def served_sandbox(latency_ms: int) -> Iterator[str]:
-    """The served sandbox's URL while the block runs."""
-    command = [*CLI, "sandbox", "serve", "--port", "0"]
-    args = ["--latency-ms", str(latency_ms), "--token", TOKEN]
-    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
-        if not found:
-            raise SystemExit("the sandbox did not start")
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)
 
 
 def generate(directory: Path, prefix: str, count: int, repos: int) -> Path:
@@ -129,17 +107,6 @@ def bare_loop(url: str, desired: Desired) -> float:
             if answer.status_code != 201:
                 raise SystemExit(f"bare POST answered {answer.status_code}: {answer.text}")
         return time.perf_counter() - started
-
-
-def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
-    """Median wall time of ``runs`` fresh processes (after one warm-up run)."""
-    times = []
-    for attempt in range(runs + 1):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        if attempt:
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def save_cost(directory: Path, tasks: State, saves: int) -> float:

@@ -20,20 +20,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from harness import CLI, TOKEN, USER_ID, median_seconds, served_sandbox
 
 from reconciler.auth import Token
 from reconciler.client import AgentTasksClient, Settings
@@ -47,26 +44,6 @@ from reconciler.state import StateLock, StateStore, read_state
 from reconciler.statefile import Record
 
 CONCURRENCY = Settings().concurrency
-TOKEN = "bench-token"
-USER_ID = 1
-CLI = [sys.executable, "-m", "reconciler"]
-
-
-@contextmanager
-def served_sandbox(latency_ms: int) -> Iterator[str]:
-    """The served sandbox's URL while the block runs."""
-    command = [*CLI, "sandbox", "serve", "--port", "0", "--user-id", str(USER_ID)]
-    args = ["--latency-ms", str(latency_ms), "--token", TOKEN]
-    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
-        if not found:
-            raise SystemExit("the sandbox did not start")
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)
 
 
 def generate(directory: Path, count: int, repos: int) -> Path:
@@ -138,17 +115,6 @@ def recorded(url: str) -> list[tuple[str, str]]:
         seen = control.get("/_sandbox/requests").json()["requests"]
         control.delete("/_sandbox/requests").raise_for_status()
     return [(str(r["method"]), str(r["path"])) for r in seen]
-
-
-def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
-    """Median wall time of ``runs`` fresh processes (after one warm-up run)."""
-    times = []
-    for attempt in range(runs + 1):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        if attempt:
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def timed_plans(

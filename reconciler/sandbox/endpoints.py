@@ -106,7 +106,7 @@ def list_for_repo(store: Store, request: Request, owner: str, repo: str, now: da
     if not actions.visible(store, owner, repo):
         return not_found()
     name = f"{owner}/{repo}".lower()
-    scope = [t for t in store.tasks.values() if t.full_name.lower() == name]
+    scope = [t for t in store.tasks.values() if t.repo_key == name]
     return list_tasks(store, request, scope, now)
 
 

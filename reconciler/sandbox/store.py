@@ -12,6 +12,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from reconciler.sandbox.faults import FaultRule
@@ -60,6 +61,12 @@ class StoredTask:
     def full_name(self) -> str:
         """``owner/repo`` as created."""
         return f"{self.owner}/{self.repo}"
+
+    @cached_property
+    def repo_key(self) -> str:
+        """``owner/repo`` lower-cased, as GitHub compares names. Cached: a listing compares it
+        for every stored task, and owner and repo never change once created."""
+        return self.full_name.lower()
 
 
 @dataclass
@@ -120,6 +127,7 @@ class Store:
         return now + timedelta(seconds=self.clock_offset)
 
 
+@lru_cache(maxsize=8192)  # pure, and asked once per task per listing
 def stable_id(kind: str, name: str) -> int:
     """A positive database-style id for an owner or repository, stable across runs."""
     digest = hashlib.sha256(f"{kind}:{name.lower()}".encode()).digest()

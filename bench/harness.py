@@ -1,0 +1,44 @@
+"""What the benchmarks share: a served sandbox in a subprocess, and median timings of processes."""
+
+from __future__ import annotations
+
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+TOKEN = "bench-token"
+USER_ID = 1
+CLI = [sys.executable, "-m", "reconciler"]
+
+
+@contextmanager
+def served_sandbox(latency_ms: int) -> Iterator[str]:
+    """The served sandbox's URL (``--token TOKEN``, user ``USER_ID``) while the block runs."""
+    command = [*CLI, "sandbox", "serve", "--port", "0", "--user-id", str(USER_ID)]
+    args = ["--latency-ms", str(latency_ms), "--token", TOKEN]
+    process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
+        if not found:
+            raise SystemExit("the sandbox did not start")
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+
+
+def median_seconds(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    """Median wall time of ``runs`` fresh processes (after one warm-up run)."""
+    times = []
+    for attempt in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        if attempt:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
