@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
@@ -145,7 +145,8 @@ def _when(value: str | None) -> datetime | None:
 
 def task_to_json(task: StoredTask) -> dict[str, Any]:
     """A stored task as JSON for the data file."""
-    out: dict[str, Any] = dict(vars(task))
+    # The declared fields only: cached properties also live in the instance's __dict__.
+    out: dict[str, Any] = {f.name: getattr(task, f.name) for f in fields(task)}
     for key in ("created_at", "archived_at", "forced_at", "touched_at"):
         value = out[key]
         out[key] = value.isoformat() if value else None
