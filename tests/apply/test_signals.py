@@ -25,6 +25,23 @@ def _wait_for_posts(project: Project, count: int, process: subprocess.Popen[str]
         time.sleep(0.02)
 
 
+def _interrupted_apply(
+    project: Project, fault: str, signum: int, *, code: int, within: float
+) -> tuple[str, str]:
+    """Apply with ``fault`` on the POSTs, send ``signum`` once the first POST is out; assert the
+    exit code, that it came ``within`` seconds, and no traceback. Returns stdout and stderr."""
+    project.sandbox.add_fault(f"{POSTS}:{fault}")
+    process = project.popen("apply", "--yes", "--min-interval", "0")
+    _wait_for_posts(project, 1, process)
+    process.send_signal(signum)
+    began = time.monotonic()
+    out, err = reap(process, timeout=15)
+    assert process.returncode == code, out + err
+    assert time.monotonic() - began < within
+    assert "Traceback" not in err
+    return out, err
+
+
 def test_a_second_apply_fails_at_once_or_waits_and_they_never_both_create(
     project: Project,
 ) -> None:
@@ -56,15 +73,9 @@ def test_sigint_lets_the_post_in_flight_finish_then_saves_and_exits_130(
     project: Project,
 ) -> None:
     project.declare(prompts(3))
-    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=2,times=1")
-    process = project.popen("apply", "--yes", "--min-interval", "0")
-    _wait_for_posts(project, 1, process)
-    process.send_signal(signal.SIGINT)
-    began = time.monotonic()
-    out, err = reap(process, timeout=15)
-    assert process.returncode == 130, out + err
-    assert time.monotonic() - began < 7.5
-    assert "Traceback" not in err
+    _interrupted_apply(
+        project, "commit_then_hold:seconds=2,times=1", signal.SIGINT, code=130, within=7.5
+    )
     assert len(project.sandbox.posts()) == 1  # no new create started
     state = project.state()
     assert list(state["tasks"]) == ["t00"]  # its 201 came within the grace: recorded
@@ -80,15 +91,9 @@ def test_sigterm_abandons_the_post_in_flight_within_its_grace_and_exits_143(
     project: Project,
 ) -> None:
     project.declare(prompts(2))
-    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=10,times=1")
-    process = project.popen("apply", "--yes", "--min-interval", "0")
-    _wait_for_posts(project, 1, process)
-    process.send_signal(signal.SIGTERM)
-    began = time.monotonic()
-    out, err = reap(process, timeout=15)
-    assert process.returncode == 143, out + err
-    assert time.monotonic() - began < 2.5
-    assert "Traceback" not in err
+    _, err = _interrupted_apply(
+        project, "commit_then_hold:seconds=10,times=1", signal.SIGTERM, code=143, within=2.5
+    )
     assert "Exception in thread" not in err
     assert len(project.sandbox.posts()) == 1
     assert list(project.state()["intents"]) == ["t00"]  # the abandoned POST stays an intent
@@ -104,15 +109,9 @@ def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_win
     project: Project,
 ) -> None:
     project.declare(prompts(1))
-    project.sandbox.add_fault(f"{POSTS}:secondary_429:retry_after=30,times=1")
-    process = project.popen("apply", "--yes", "--min-interval", "0")
-    _wait_for_posts(project, 1, process)
-    process.send_signal(signal.SIGTERM)
-    began = time.monotonic()
-    out, err = reap(process, timeout=15)
-    assert process.returncode == 143, out + err
-    assert time.monotonic() - began < 2.5
-    assert "Traceback" not in err
+    _, err = _interrupted_apply(
+        project, "secondary_429:retry_after=30,times=1", signal.SIGTERM, code=143, within=2.5
+    )
     assert "Exception in thread" not in err
     assert project.sandbox.tasks() == []  # refused, and never sent again
     assert list(project.state()["intents"]) == ["t00"]
