@@ -1,6 +1,9 @@
 """Read YAML text that may be hostile, keeping positions for error messages.
 
 ruamel.yaml's pure-Python round-trip loader gives every mapping and sequence its line and column.
+It is fed by ruamel's plain pure-Python scanner and parser rather than their round-trip variants:
+positions come from the marks every token carries, and gathering comments (which nothing here
+reads) was 40% of the parse of a large file.
 On its own it accepts what a tasks file never needs and an attacker loves: explicit tags
 (``!!python/…``), anchors and aliases (the "billion laughs"), ``%YAML``/``%TAG`` directives
 (``%YAML 1.1`` turns ``no`` into ``False``) and unbounded nesting (its recursive composer takes
@@ -17,8 +20,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.parser import Parser
 from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scanner import RoundTripScanner
+from ruamel.yaml.scanner import Scanner
 
 from reconciler.errors import Position, Problem
 
@@ -34,7 +38,7 @@ class YamlRefused(Exception):
         super().__init__(message)
 
 
-class _GuardedScanner(RoundTripScanner):
+class _GuardedScanner(Scanner):
     """Caps flow nesting while scanning: the scanner reads ahead up to 1,024 open brackets
     looking for a simple key, at a cost quadratic in that window, before any event is composed."""
 
@@ -83,6 +87,7 @@ class _GuardedComposer(Composer):
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.Scanner = _GuardedScanner
+    yaml.Parser = Parser
     yaml.Composer = _GuardedComposer
     yaml.allow_duplicate_keys = False
     return yaml
