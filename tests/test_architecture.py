@@ -89,6 +89,15 @@ def test_help_and_validate_never_import_httpx(args: list[str], heavy: str) -> No
     assert f"HEAVY={heavy}\n" in result.stderr
 
 
+def test_the_api_client_does_not_import_httpx_command_line() -> None:
+    """httpx's own CLI (rich, pygments) would cost every networked command 40 ms of start-up."""
+    probe = "import sys, reconciler.client; print(sorted({'rich', 'pygments'} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "[]\n"
+
+
 def test_ruff_bans_unittest_mock(tmp_path: Path) -> None:
     sample = ROOT / "tests" / "_banned_sample.py"
     sample.write_text("from unittest import mock\n\nmock.patch('x')\n")
