@@ -104,13 +104,18 @@ def _listing(client: AgentTasksClient, query: Query) -> RepoListing:
     return RepoListing(tasks=tasks)
 
 
-def _missing_ids(state: State, options: Options, repo_key: str, listing: RepoListing) -> list[str]:
+def _tracked_ids(state: State, options: Options) -> dict[str, list[str]]:
+    """The selected records' task ids by lower-cased repository (one pass over the state)."""
+    tracked: dict[str, list[str]] = {}
+    for key, record in state.tasks.items():
+        if options.selects(key):
+            tracked.setdefault(record.repo.lower(), []).append(record.task_id)
+    return tracked
+
+
+def _missing_ids(tracked: list[str], listing: RepoListing) -> list[str]:
     listed = {t.id for t in listing.tasks}
-    return sorted(
-        r.task_id
-        for k, r in state.tasks.items()
-        if options.selects(k) and r.repo.lower() == repo_key and r.task_id not in listed
-    )
+    return sorted(task_id for task_id in tracked if task_id not in listed)
 
 
 def _find_missing(
@@ -140,10 +145,11 @@ def refresh(
     listings = dict(
         zip(plan, _concurrently(client, lambda q: _listing(client, q), plan.values()), strict=True)
     )
+    tracked = _tracked_ids(state, options)
     missing = {
         key: ids
         for key, listing in listings.items()
-        if listing.ok and (ids := _missing_ids(state, options, key, listing))
+        if listing.ok and (ids := _missing_ids(tracked.get(key, []), listing))
     }
     found: dict[str, RemoteTask] = {}
     gone: set[str] = set()
