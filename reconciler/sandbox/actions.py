@@ -70,7 +70,7 @@ def create(store: Store, new: NewTask, created_at: datetime) -> StoredTask:
         custom_agent=new.custom_agent,
         create_pull_request=new.create_pull_request,
     )
-    store.tasks[task.id] = task
+    store.add(task)
     return task
 
 
@@ -92,7 +92,7 @@ def unarchive(store: Store, task_id: str, now: datetime) -> None:
 
 def delete(store: Store, task_id: str) -> None:
     """Remove a task entirely (the public API cannot; GitHub staff or a purge can)."""
-    del store.tasks[task_id]
+    store.remove(task_id)
 
 
 def set_state(store: Store, task_id: str, state: str, now: datetime) -> None:

@@ -105,9 +105,7 @@ def list_for_repo(store: Store, request: Request, owner: str, repo: str, now: da
     """``GET /agents/repos/{owner}/{repo}/tasks``: every creator's tasks in the repository."""
     if not actions.visible(store, owner, repo):
         return not_found()
-    name = f"{owner}/{repo}".lower()
-    scope = [t for t in store.tasks.values() if t.repo_key == name]
-    return list_tasks(store, request, scope, now)
+    return list_tasks(store, request, store.repo_tasks(f"{owner}/{repo}".lower()), now)
 
 
 def list_for_user(store: Store, request: Request, caller: Caller) -> Response:

@@ -91,10 +91,16 @@ class ActiveFault:
 
 @dataclass
 class Store:
-    """Everything the handler reads and changes."""
+    """Everything the handler reads and changes.
+
+    Tasks are added and removed through ``add``, ``remove`` and ``replace_tasks`` only, which keep
+    ``by_repo`` (each repository's tasks, in creation order, so a listing reads only its own) in
+    step with ``tasks``.
+    """
 
     config: Config = field(default_factory=Config)
     tasks: dict[str, StoredTask] = field(default_factory=dict)
+    by_repo: dict[str, dict[str, StoredTask]] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     faults: list[ActiveFault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -103,6 +109,30 @@ class Store:
     clock_offset: float = 0.0
     frozen_at: datetime | None = None
     rate_window: dict[int, tuple[datetime, int]] = field(default_factory=dict)
+
+    def add(self, task: StoredTask) -> None:
+        """Keep a new task."""
+        self.tasks[task.id] = task
+        self.by_repo.setdefault(task.repo_key, {})[task.id] = task
+
+    def remove(self, task_id: str) -> None:
+        """Forget a task (``KeyError`` if unknown)."""
+        task = self.tasks.pop(task_id)
+        siblings = self.by_repo[task.repo_key]
+        del siblings[task_id]
+        if not siblings:
+            del self.by_repo[task.repo_key]
+
+    def replace_tasks(self, tasks: list[StoredTask]) -> None:
+        """Hold exactly ``tasks``, in this order (a repeated id keeps the last, as a dict does)."""
+        self.tasks = {t.id: t for t in tasks}
+        self.by_repo = {}
+        for task in self.tasks.values():
+            self.by_repo.setdefault(task.repo_key, {})[task.id] = task
+
+    def repo_tasks(self, repo_key: str) -> list[StoredTask]:
+        """The tasks of one repository (lower-cased ``owner/repo``), in creation order."""
+        return list(self.by_repo.get(repo_key, {}).values())
 
     def record(self, entry: RecordedRequest) -> None:
         """Keep a received request (the latest ``MAX_RECORDED`` of them)."""
@@ -178,4 +208,4 @@ def load_into(store: Store, data: dict[str, Any]) -> None:
         raise ValueError(f"sandbox data format {data.get('format')!r} is not {FORMAT}")
     store.draws = int(data["draws"])
     store.tokens = {str(k): int(v) for k, v in data["tokens"].items()}
-    store.tasks = {t["id"]: task_from_json(t) for t in data["tasks"]}
+    store.replace_tasks([task_from_json(t) for t in data["tasks"]])
