@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 from reconciler.sandbox import actions, render
-from reconciler.sandbox.lifecycle import phase, updated_at
-from reconciler.sandbox.query import ListQuery, parse_list_query
-from reconciler.sandbox.store import Store, StoredTask
+from reconciler.sandbox.lifecycle import phase
+from reconciler.sandbox.listing import list_tasks
+from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import (
     FieldError,
     Request,
@@ -35,70 +33,6 @@ class Caller:
 def not_found() -> Response:
     """GitHub's 404: also what a caller gets for what it may not see."""
     return error(404, "Not Found")
-
-
-def _selected(task: StoredTask, query: ListQuery, now: datetime, speed: float) -> bool:
-    if (task.archived_at is not None) != query.archived:
-        return False
-    current = phase(task, now, speed)
-    if query.states is not None and current.state not in query.states:
-        return False
-    if query.creator_ids is not None and task.creator_id not in query.creator_ids:
-        return False
-    changed = updated_at(task, current).replace(microsecond=0)
-    return query.since is None or changed >= query.since
-
-
-def _ordered(
-    scope: list[StoredTask], query: ListQuery, now: datetime, speed: float
-) -> list[StoredTask]:
-    # Ties (same second, or a frozen clock) fall back to creation order, so pages never overlap.
-    keyed: list[tuple[tuple[datetime, int], StoredTask]] = []
-    for seq, task in enumerate(scope):
-        if _selected(task, query, now, speed):
-            stamp = task.created_at
-            if query.sort == "updated_at":
-                stamp = updated_at(task, phase(task, now, speed))
-            keyed.append(((stamp, seq), task))
-    keyed.sort(key=lambda pair: pair[0], reverse=query.direction == "desc")
-    return [task for _, task in keyed]
-
-
-def _link(request: Request, query: ListQuery, pages: int) -> str:
-    kept = [(k, v) for k, v in request.query if k not in ("page", "per_page")]
-
-    def url(page: int) -> str:
-        pairs = [*kept, ("page", str(page)), ("per_page", str(query.per_page))]
-        return f"{request.base_url}{request.path}?{urlencode(pairs)}"
-
-    links = []
-    if query.page < pages:
-        links.append(f'<{url(query.page + 1)}>; rel="next"')
-    if query.page > 1:
-        links.append(f'<{url(min(query.page - 1, pages))}>; rel="prev"')
-    links.append(f'<{url(1)}>; rel="first"')
-    links.append(f'<{url(pages)}>; rel="last"')
-    return ", ".join(links)
-
-
-def list_tasks(store: Store, request: Request, scope: list[StoredTask], now: datetime) -> Response:
-    """A page of ``scope`` filtered and sorted as the query asks, with ``Link`` and counters."""
-    query = parse_list_query(request.query, by_repo=request.path.startswith("/agents/repos/"))
-    if isinstance(query, list):
-        return validation_failed(query)
-    speed = store.config.speed
-    chosen = _ordered(scope, query, now, speed)
-    pages = max(1, math.ceil(len(chosen) / query.per_page))
-    start = (query.page - 1) * query.per_page
-    body = {
-        "tasks": [
-            render.task_json(t, phase(t, now, speed), request.base_url)
-            for t in chosen[start : start + query.per_page]
-        ],
-        "total_active_count": sum(1 for t in scope if t.archived_at is None),
-        "total_archived_count": sum(1 for t in scope if t.archived_at is not None),
-    }
-    return json_response(200, body, ("link", _link(request, query, pages)))
 
 
 def list_for_repo(store: Store, request: Request, owner: str, repo: str, now: datetime) -> Response:

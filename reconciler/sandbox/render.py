@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from reconciler.sandbox.lifecycle import Phase, updated_at
-from reconciler.sandbox.store import StoredTask, iso, stable_id
+from reconciler.sandbox.store import Rendered, StoredTask, iso, stable_id
+from reconciler.sandbox.wire import encode
 
 _MARKERS = re.compile(r"\[sandbox:[^\]]*\]")
 
@@ -61,6 +62,25 @@ def task_json(task: StoredTask, current: Phase, base_url: str) -> dict[str, Any]
     if task.custom_agent is not None:
         out["custom_agent"] = {"id": task.custom_agent}
     return out
+
+
+def encoded_task(
+    cache: dict[str, Rendered], task: StoredTask, current: Phase, base_url: str
+) -> bytes:
+    """``task_json`` encoded, from ``cache`` while nothing it shows has changed.
+
+    Listings send the same tasks over and over. The key holds every input of ``task_json`` that
+    can change after creation (see ``StoredTask``): the phase (a clock move shows as a new state
+    or ``since``), the archive stamps and the base URL; the entry is only taken for the same task
+    object, so a reloaded or re-created task is never served another's rendering.
+    """
+    key = (base_url, current.state, current.since, task.archived_at, task.touched_at)
+    hit = cache.get(task.id)
+    if hit is not None and hit[0] is task and hit[1] == key:
+        return hit[2]
+    body = encode(task_json(task, current, base_url))
+    cache[task.id] = (task, key, body)
+    return body
 
 
 def session_json(task: StoredTask, current: Phase) -> dict[str, Any]:

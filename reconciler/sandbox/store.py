@@ -36,7 +36,11 @@ class Config:
 
 @dataclass
 class StoredTask:
-    """A task as the store keeps it; its state is derived from ``created_at`` and the clock."""
+    """A task as the store keeps it; its state is derived from ``created_at`` and the clock.
+
+    Only ``archived_at``, ``touched_at``, ``forced_state`` and ``forced_at`` change after
+    creation: the listing's render cache (``render.encoded_task``) keys on them and on the phase.
+    """
 
     id: str
     owner: str
@@ -89,18 +93,24 @@ class ActiveFault:
     fired: int = 0
 
 
+# A task's encoded JSON, the task it was rendered from and the changing inputs it was rendered
+# with (see ``render.encoded_task``).
+Rendered = tuple[StoredTask, tuple[object, ...], bytes]
+
+
 @dataclass
 class Store:
     """Everything the handler reads and changes.
 
     Tasks are added and removed through ``add``, ``remove`` and ``replace_tasks`` only, which keep
     ``by_repo`` (each repository's tasks, in creation order, so a listing reads only its own) in
-    step with ``tasks``.
+    step with ``tasks`` and drop cached renderings.
     """
 
     config: Config = field(default_factory=Config)
     tasks: dict[str, StoredTask] = field(default_factory=dict)
     by_repo: dict[str, dict[str, StoredTask]] = field(default_factory=dict)
+    rendered: dict[str, Rendered] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     faults: list[ActiveFault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -122,6 +132,7 @@ class Store:
         del siblings[task_id]
         if not siblings:
             del self.by_repo[task.repo_key]
+        self.rendered.pop(task_id, None)
 
     def replace_tasks(self, tasks: list[StoredTask]) -> None:
         """Hold exactly ``tasks``, in this order (a repeated id keeps the last, as a dict does)."""
@@ -129,6 +140,7 @@ class Store:
         self.by_repo = {}
         for task in self.tasks.values():
             self.by_repo.setdefault(task.repo_key, {})[task.id] = task
+        self.rendered = {}
 
     def repo_tasks(self, repo_key: str) -> list[StoredTask]:
         """The tasks of one repository (lower-cased ``owner/repo``), in creation order."""

@@ -82,8 +82,13 @@ def encode(document: object) -> bytes:
 
 def json_response(status: int, document: object, *headers: tuple[str, str]) -> Response:
     """A JSON response; rate-limit and ``Date`` headers are added later by the handler."""
+    return encoded_response(status, encode(document), *headers)
+
+
+def encoded_response(status: int, body: bytes, *headers: tuple[str, str]) -> Response:
+    """A JSON response whose body is already encoded (as ``encode`` does)."""
     base = (("content-type", "application/json; charset=utf-8"),)
-    return Response(status, base + tuple(headers), encode(document))
+    return Response(status, base + tuple(headers), body)
 
 
 def error(status: int, message: str, *headers: tuple[str, str]) -> Response:
