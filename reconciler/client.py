@@ -1,6 +1,7 @@
-"""The agent tasks client: httpx around the pure ``api``, ``urls``, ``ratelimit`` and ``diagnose``.
+"""The agent tasks client: retries, rate limits, pages and concurrency around one ``Exchange``.
 
-One ``httpx.Client`` per run, shared by a bounded thread pool for listings across repositories.
+The decisions are the pure ``api``, ``urls``, ``ratelimit`` and ``diagnose``; ``exchange`` holds the
+one ``httpx.Client`` of a run, shared by a bounded thread pool for listings across repositories.
 Time, sleep, randomness, logging and warnings are injected (``Hooks``) so tests run on a fake
 clock. The token is only ever put in the Authorization header: messages and logs never see it.
 """
@@ -17,34 +18,28 @@ from datetime import datetime
 
 import httpx
 
-from reconciler import __version__, api, diagnose
+from reconciler import api, diagnose
 from reconciler.api import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
 from reconciler.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
 from reconciler.errors import ApiError, TransportError
+from reconciler.exchange import Exchange
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 from reconciler.ratelimit import (
     DEFAULT_CREATE_RATE,
     CreateLimiter,
     CreateRate,
-    Outcome,
-    TransportFailure,
     Wait,
     idempotent,
     not_sent_only,
     rate_limit_wait,
 )
-from reconciler.urls import describe, inside_api, join_link, redirect_target, split_repo
+from reconciler.urls import describe, inside_api, join_link, split_repo
 
 DEFAULT_API_VERSION = "2022-11-28"
 
 
 # --max-wait bounds rate-limit waiting; this only stops a server asking for tiny waits forever.
 MAX_RATE_LIMIT_WAITS = 30
-MAX_REDIRECTS = 5
-CONNECT_TIMEOUT = 10.0
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# Raised before a byte of the request left: the server certainly did not act on it.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 @dataclass(frozen=True)
@@ -97,9 +92,15 @@ class AgentTasksClient:
         self._stop = threading.Event()
         self._create_lock = threading.Lock()
         self._user_id: int | None = None
-        self._server_time: datetime | None = None
-        self._warned = False
-        self._http = httpx.Client(transport=transport, follow_redirects=False, timeout=30.0)
+        self._exchange = Exchange(
+            token,
+            api_version=settings.api_version,
+            timeouts=self._read_timeout,
+            transport=transport,
+            monotonic=hooks.monotonic,
+            log=hooks.log,
+            warn=hooks.warn,
+        )
 
     def __enter__(self) -> AgentTasksClient:
         return self
@@ -110,13 +111,12 @@ class AgentTasksClient:
     def close(self) -> None:
         """Close the connection pool and end any wait in progress."""
         self._stop.set()
-        self._http.close()
+        self._exchange.close()
 
     @property
     def server_time(self) -> datetime | None:
         """The ``Date`` of the last answer received: the server's clock, for intents."""
-        with self._lock:
-            return self._server_time
+        return self._exchange.server_time
 
     def user_id(self) -> int:
         """The token's user id (``GET /user``, once per client); doubles as a token check."""
@@ -261,7 +261,7 @@ class AgentTasksClient:
                     server_time=self.server_time,
                 )
                 # The API's own message is quoted: a server echoing the header must not leak it.
-                error.args = tuple(self._scrub(str(arg)) for arg in error.args)
+                error.args = tuple(self._exchange.scrub(str(arg)) for arg in error.args)
                 raise error
             retries += 1
             self._pause(request.method, url, decision.delay, decision.reason)
@@ -291,71 +291,11 @@ class AgentTasksClient:
         elif self._stop.wait(seconds):
             raise TransportError("Stopped while waiting to retry: the client was closed.")
 
-    def _exchange(self, request: ApiRequest, url: str) -> Outcome:
-        """One request, following redirects: Authorization goes only to the same scheme, host
-        and port, and a redirect from https to http is refused."""
-        headers = self._headers()
-        for _ in range(MAX_REDIRECTS + 1):
-            outcome = self._send(request, url, headers)
-            if not isinstance(outcome, Response) or outcome.status not in _REDIRECTS:
-                return outcome
-            location = outcome.header("location")
-            if location is None:
-                return outcome
-            try:
-                url, same_origin = redirect_target(url, location)
-            except ValueError as exc:
-                raise diagnose.bad_redirect(request.method, url, str(exc)) from None
-            if not same_origin:
-                headers = {k: v for k, v in headers.items() if k != "Authorization"}
-        raise diagnose.bad_redirect(request.method, url, f"more than {MAX_REDIRECTS} redirects")
-
-    def _headers(self) -> dict[str, str]:
-        return {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": self.settings.api_version,
-            "User-Agent": f"agenttasks/{__version__}",
-            "Authorization": f"Bearer {self._token.reveal()}",
-        }
-
-    def _send(self, request: ApiRequest, url: str, headers: Mapping[str, str]) -> Outcome:
-        read = self.settings.post_timeout if request.method == "POST" else self.settings.get_timeout
-        started = self._hooks.monotonic()
-        outcome: Outcome
-        try:
-            reply = self._http.request(
-                request.method,
-                url,
-                headers=headers,
-                json=request.body,
-                timeout=httpx.Timeout(CONNECT_TIMEOUT, read=read),
-            )
-            outcome = Response.of(reply.status_code, reply.headers.multi_items(), reply.content)
-            self._observe(outcome)
-        except httpx.RequestError as exc:  # transport failures, and a body that cannot be decoded
-            detail = self._scrub(f"{type(exc).__name__}: {exc}")
-            outcome = TransportFailure(sent=not isinstance(exc, _NOT_SENT), detail=detail)
-        seconds = self._hooks.monotonic() - started
-        self._say(diagnose.log_line(request.method, url, seconds=seconds, outcome=outcome))
-        return outcome
-
-    def _observe(self, response: Response) -> None:
-        moment = api.server_time(response)
-        notice = api.deprecation_notice(response, self.settings.api_version)
-        with self._lock:
-            self._server_time = moment or self._server_time
-            first = notice is not None and not self._warned
-            self._warned = self._warned or first
-        if first and notice and self._hooks.warn:
-            self._hooks.warn(notice)
+    def _read_timeout(self, method: str) -> float:
+        return self.settings.post_timeout if method == "POST" else self.settings.get_timeout
 
     def _say(self, line: str) -> None:
-        if self._hooks.log is not None:
-            self._hooks.log(self._scrub(line))
-
-    def _scrub(self, text: str) -> str:
-        secret = self._token.reveal()
-        return text.replace(secret, "***") if secret else text
+        self._exchange.say(line)
 
 
 def open_client(
