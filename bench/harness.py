@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import statistics
@@ -10,6 +11,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Users' Pythons cache bytecode (and pip compiles wheels at install). A machine that sets this
+# would make every timed process compile the package from source again: the warm-up could not warm.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 TOKEN = "bench-token"
 USER_ID = 1
