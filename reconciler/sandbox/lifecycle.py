@@ -11,8 +11,9 @@ route forced a state. ``speed`` divides those durations.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from reconciler.sandbox.store import StoredTask
 
@@ -42,9 +43,11 @@ def outcome_marker(prompt: str) -> str | None:
     return found.group(1) if found else None
 
 
-@dataclass(frozen=True)
-class Phase:
-    """Where a task is at a moment: its state and since when."""
+class Phase(NamedTuple):
+    """Where a task is at a moment: its state and since when.
+
+    A named tuple: a listing makes one per task, and tuples are the cheapest to build.
+    """
 
     state: str
     since: datetime
@@ -62,9 +65,15 @@ def phase(task: StoredTask, now: datetime, speed: float) -> Phase:
     elapsed = (now - task.created_at).total_seconds() * speed
     if elapsed < QUEUED_SECONDS:
         return Phase("queued", task.created_at)
+    queued, finish = _durations(speed)
     if elapsed < FINISH_SECONDS:
-        return Phase("in_progress", task.created_at + timedelta(seconds=QUEUED_SECONDS / speed))
-    return Phase(task.outcome, task.created_at + timedelta(seconds=FINISH_SECONDS / speed))
+        return Phase("in_progress", task.created_at + queued)
+    return Phase(task.outcome, task.created_at + finish)
+
+
+@lru_cache(maxsize=16)  # one speed per sandbox; building the timedeltas was half of ``phase``
+def _durations(speed: float) -> tuple[timedelta, timedelta]:
+    return timedelta(seconds=QUEUED_SECONDS / speed), timedelta(seconds=FINISH_SECONDS / speed)
 
 
 def updated_at(task: StoredTask, current: Phase) -> datetime:
