@@ -42,11 +42,12 @@ def _ordered(scope: list[StoredTask], query: ListQuery, now: datetime, speed: fl
 
 
 def _link(request: Request, query: ListQuery, pages: int) -> str:
-    kept = [(k, v) for k, v in request.query if k not in ("page", "per_page")]
+    # The other parameters are encoded once for the four links; page numbers need no quoting.
+    kept = urlencode([(k, v) for k, v in request.query if k not in ("page", "per_page")])
+    prefix = f"{request.base_url}{request.path}?{kept}{'&' if kept else ''}"
 
     def url(page: int) -> str:
-        pairs = [*kept, ("page", str(page)), ("per_page", str(query.per_page))]
-        return f"{request.base_url}{request.path}?{urlencode(pairs)}"
+        return f"{prefix}page={page}&per_page={query.per_page}"
 
     links = []
     if query.page < pages:

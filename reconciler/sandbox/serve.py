@@ -16,6 +16,7 @@ import signal
 import socket
 import struct
 import sys
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -31,6 +32,7 @@ from reconciler.sandbox.observe import notify
 from reconciler.sandbox.wire import Effect, Request, Response
 
 
+@lru_cache(maxsize=256)  # few peers, many requests: parse each address once
 def _loopback(peer: str | None) -> bool:
     try:
         return peer is not None and ipaddress.ip_address(peer).is_loopback
@@ -85,10 +87,7 @@ class _App:
         if answer.effect is Effect.HOLD:
             await asyncio.sleep(answer.hold_seconds)
         headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
-        response = web.Response(status=answer.status, body=answer.body)
-        for key, value in headers:
-            response.headers.add(key, value)
-        return response
+        return web.Response(status=answer.status, body=answer.body, headers=headers)
 
 
 async def _run(app: _App, host: str, port: int) -> None:
