@@ -19,10 +19,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import Scanner
+from ruamel.yaml.tokens import ValueToken
 
 from reconciler.errors import Position, Problem
 
@@ -49,6 +50,23 @@ class _GuardedScanner(Scanner):
                 mark.line, mark.column, f"nesting deeper than {MAX_DEPTH} levels is not allowed"
             )
         super().fetch_flow_collection_start(TokenClass, to_push)
+
+
+class _Parser(Parser):
+    """Places an empty mapping value (``on:``) just after its colon, as PyYAML does.
+
+    ruamel places it at the token that follows, often the next key some lines down, unless a
+    comment token came first: its round-trip scanner gathers those, the plain one skips them.
+    """
+
+    def parse_block_mapping_value(self) -> Any:
+        colon = self.scanner.peek_token()
+        event = super().parse_block_mapping_value()
+        # The empty scalar is the only scalar event made with one mark for its start and end.
+        empty = isinstance(event, ScalarEvent) and event.start_mark is event.end_mark
+        if empty and isinstance(colon, ValueToken):
+            event.start_mark = event.end_mark = colon.end_mark
+        return event
 
 
 class _GuardedComposer(Composer):
@@ -87,7 +105,7 @@ class _GuardedComposer(Composer):
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.Scanner = _GuardedScanner
-    yaml.Parser = Parser
+    yaml.Parser = _Parser
     yaml.Composer = _GuardedComposer
     yaml.allow_duplicate_keys = False
     return yaml

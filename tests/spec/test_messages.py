@@ -56,6 +56,16 @@ CASES: dict[str, tuple[str, list[str]]] = {
         HEAD + "  a:\n    repo: o/r\n    prompt: x\n    prompt_file: p.md\n",
         ["tasks.yaml:3:3: tasks.a: task has both 'prompt' and 'prompt_file'; keep one"],
     ),
+    "empty value followed by a comment": (
+        HEAD + "  a:\n    repo: o/r\n    prompt: x\n    retry:\n      on:  # later\n\n"
+        "      max_attempts: 2\n",
+        ["tasks.yaml:7:10: tasks.a.retry.on: must be a list"],
+    ),
+    "empty value": (
+        HEAD + "  a:\n    repo: o/r\n    prompt: x\n    retry:\n      on:\n\n"
+        "      max_attempts: 2\n",
+        ["tasks.yaml:7:10: tasks.a.retry.on: must be a list"],
+    ),
     "empty prompt": (
         HEAD + "  a:\n    repo: o/r\n    prompt: '  '\n",
         ["tasks.yaml:5:13: tasks.a.prompt: prompt is empty"],
