@@ -121,7 +121,9 @@ class Store:
     rate_window: dict[int, tuple[datetime, int]] = field(default_factory=dict)
 
     def add(self, task: StoredTask) -> None:
-        """Keep a new task."""
+        """Keep a new task; one kept under the same id is removed first, whatever its repository."""
+        if task.id in self.tasks:
+            self.remove(task.id)
         self.tasks[task.id] = task
         self.by_repo.setdefault(task.repo_key, {})[task.id] = task
 

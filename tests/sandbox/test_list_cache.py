@@ -150,3 +150,17 @@ def test_a_task_replaced_under_its_id_is_rendered_afresh() -> None:
     store.add(replace(task, prompt="b"))
     body: Any = handle(store, request, now).json()
     assert [t["name"] for t in body["tasks"]] == ["b"]
+
+
+def test_a_task_replaced_into_another_repository_leaves_the_first() -> None:
+    store, now = Store(), datetime(2026, 3, 1, tzinfo=UTC)
+    headers = (("authorization", "Bearer t"),)
+    body = b'{"prompt": "a"}'
+    handle(store, Request("POST", REPO_TASKS, headers=headers, body=body), now)
+    (task,) = store.tasks.values()
+    store.add(replace(task, repo="api"))
+    store.remove(task.id)
+    for path in (REPO_TASKS, "/agents/repos/octo-org/api/tasks"):
+        listing: Any = handle(store, Request("GET", path, headers=headers), now).json()
+        assert (listing["tasks"], listing["total_active_count"]) == ([], 0)
+    assert store.by_repo == {}
