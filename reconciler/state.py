@@ -20,7 +20,7 @@ from pathlib import Path
 
 from reconciler import failpoints
 from reconciler.errors import StateConflict, StateError
-from reconciler.statefile import State, decode, encode
+from reconciler.statefile import Encoder, State, decode
 from reconciler.statelock import Holder, StateLock, force_unlock, lock_path
 
 __all__ = [
@@ -105,6 +105,7 @@ class StateStore:
             with contextlib.suppress(OSError):
                 leftover.unlink()  # a crashed save's temp file: nobody else writes while we hold
         self._seen: tuple[int, int, int] | None = None
+        self._encode = Encoder()
         self.state = self._on_disk()[1]
         """The state as last read or saved; ``State()`` (serial 0, no lineage) when none yet."""
 
@@ -148,7 +149,7 @@ class StateStore:
             if exists:
                 _keep_as_backup(self.path)
             _write_atomically(
-                self.path, encode(new).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
+                self.path, self._encode(new).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
             )
         except OSError as error:
             where = error.filename2 or error.filename

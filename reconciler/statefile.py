@@ -136,3 +136,35 @@ def encode(state: State) -> str:
         }
     )
     return to_json(ordered, indent=2).decode() + "\n"
+
+
+class Encoder:
+    """``encode`` that keeps each record's JSON between calls, by the record's identity.
+
+    An apply saves twice per create, and each save changes one record of hundreds: the rest are
+    the same objects. Re-encoding them all made a save's cost grow with the state (0.76 ms of a
+    2 ms save at 300 records). The output is byte for byte ``encode``'s: a record's own encoding,
+    indented to its depth, spliced into the encoding of the state without its records. JSON
+    strings hold no raw newline or quote, so re-indenting by lines and finding the empty
+    ``"tasks": {}`` are exact.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[Record, str]] = {}
+
+    def __call__(self, state: State) -> str:
+        if not state.tasks:
+            self._records = {}
+            return encode(state)
+        kept: dict[str, tuple[Record, str]] = {}
+        for key in sorted(state.tasks):
+            record = state.tasks[key]
+            cached = self._records.get(key)
+            if cached is None or cached[0] is not record:
+                text = to_json(record, indent=2).decode().replace("\n", "\n    ")
+                cached = (record, f"    {to_json(key).decode()}: {text}")
+            kept[key] = cached
+        self._records = kept
+        records = ",\n".join(text for _, text in kept.values())
+        envelope = encode(state.model_copy(update={"tasks": {}}))
+        return envelope.replace('"tasks": {}', '"tasks": {\n' + records + "\n  }", 1)
