@@ -32,11 +32,11 @@ from pathlib import Path
 import httpx
 from harness import CLI, TOKEN, median_seconds, served_sandbox
 
-from reconciler.client import DEFAULT_API_VERSION
+from reconciler.github.client import DEFAULT_API_VERSION
 from reconciler.models import Desired
-from reconciler.spec import load
-from reconciler.state import StateLock, StateStore, read_state
-from reconciler.statefile import State
+from reconciler.spec.load import load
+from reconciler.state.format import State
+from reconciler.state.store import StateLock, StateStore, read_state
 
 APPLY = ["apply", "--yes", "--min-interval", "0", "--max-create-rate", "off"]
 HEADERS = {

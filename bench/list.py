@@ -18,8 +18,8 @@ from statistics import median
 import httpx
 from harness import TOKEN, served_sandbox
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, Settings
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, Settings
 
 REPOS, TASKS, CONCURRENCY, LATENCY_MS = 40, 50, 8, 20
 

@@ -35,16 +35,16 @@ from pathlib import Path
 import httpx
 from harness import CLI, TOKEN, USER_ID, median_seconds, served_sandbox
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, Settings
 from reconciler.commands.plan import Selection
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, Settings
 from reconciler.models import Desired
-from reconciler.planner import plan
-from reconciler.refresh import refresh
-from reconciler.render import plan_text
-from reconciler.spec import load
-from reconciler.state import StateLock, StateStore, read_state
-from reconciler.statefile import Record
+from reconciler.plan.planner import plan
+from reconciler.plan.refresh import refresh
+from reconciler.render.text import plan_text
+from reconciler.spec.load import load
+from reconciler.state.format import Record
+from reconciler.state.store import StateLock, StateStore, read_state
 
 CONCURRENCY = Settings().concurrency
 

@@ -1,5 +1,5 @@
 """``python -m reconciler`` runs the CLI, as the ``agenttasks`` console script does."""
 
-from reconciler.cli import main
+from reconciler.cli.main import main
 
 main()

@@ -67,12 +67,12 @@ def test_core_modules_do_no_io(module: str) -> None:
 
 _PROBE = """
 import sys
-from reconciler.cli import main
+from reconciler.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = sorted(m for m in ("httpx", "aiohttp", "reconciler.client", "pydantic") if m in sys.modules)
+heavy = sorted(m for m in ("httpx", "aiohttp", "reconciler.github.client", "pydantic") if m in sys.modules)
 sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
 """
 
@@ -91,7 +91,7 @@ def test_help_and_validate_never_import_httpx(args: list[str], heavy: str) -> No
 
 def test_the_api_client_does_not_import_httpx_command_line() -> None:
     """httpx's own CLI (rich, pygments) would cost every networked command 40 ms of start-up."""
-    probe = "import sys, reconciler.client; print(sorted({'rich', 'pygments'} & set(sys.modules)))"
+    probe = "import sys, reconciler.github.client; print(sorted({'rich', 'pygments'} & set(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -11,16 +11,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from reconciler import planfile
-from reconciler.applyreport import Report
+from reconciler.apply.report import Report
 from reconciler.commands.context import Context, Result, Workspace, open_api, state_path
 from reconciler.commands.plan import Selection, make_plan, render
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
-from reconciler.plan import Plan
-from reconciler.statefile import State
+from reconciler.plan.model import Plan
+from reconciler.plan.saved import SavedPlan, check_current, load_plan
+from reconciler.state.format import State
 
 if TYPE_CHECKING:
-    from reconciler.client import AgentTasksClient
+    from reconciler.github.client import AgentTasksClient
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,13 @@ def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
     return answer.strip() == "yes"
 
 
-def _saved_plan(path: Path, files: Sequence[Path], selection: Selection) -> planfile.SavedPlan:
+def _saved_plan(path: Path, files: Sequence[Path], selection: Selection) -> SavedPlan:
     if files or selection != Selection():
         raise UsageError(
             "apply PLANFILE takes no -f, --target, --exclude or --replace: the plan has them"
         )
     try:
-        return planfile.load(path.read_text(encoding="utf-8"), path=str(path))
+        return load_plan(path.read_text(encoding="utf-8"), path=str(path))
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
 
@@ -141,13 +141,13 @@ def _run(
     *,
     files: Sequence[Path],
     path: Path,
-    saved: planfile.SavedPlan | None,
+    saved: SavedPlan | None,
     selection: Selection,
     options: ApplyOptions,
 ) -> Result:
-    from reconciler import apply
-    from reconciler.spec import load
-    from reconciler.state import StateLock, StateStore, ci_run_url
+    from reconciler.apply.run import Pacing, Stop, apply_plan
+    from reconciler.spec.load import load
+    from reconciler.state.store import StateLock, StateStore, ci_run_url
 
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
@@ -163,7 +163,7 @@ def _run(
             store = StateStore(lock)
             if saved is not None:
                 desired = load([Path(f) for f in saved.files])
-                planfile.check_current(
+                check_current(
                     saved, lineage=store.state.lineage, serial=store.state.serial, desired=desired
                 )
                 the_plan: Plan = saved.restore()
@@ -183,10 +183,10 @@ def _run(
             # Unresolved intents alone need no approval: the run only checks them (exit 4).
             if changes and saved is None and not _confirmed(ctx, options):
                 return Result("Apply cancelled.\n", code=ExitCode.ERROR)
-            stop = apply.Stop()
+            stop = Stop()
             stop.install()
-            pacing = apply.Pacing(options.min_interval, options.fail_fast, ctx.options.post_timeout)
-            report = apply.run(
+            pacing = Pacing(options.min_interval, options.fail_fast, ctx.options.post_timeout)
+            report = apply_plan(
                 the_plan, client=client, store=store, progress=out, pacing=pacing, stop=stop
             )
             final = store.state

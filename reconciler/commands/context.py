@@ -12,9 +12,9 @@ from reconciler.errors import ExitCode
 
 if TYPE_CHECKING:
     # Only for annotations: --help must not import pydantic or httpx.
-    from reconciler.client import AgentTasksClient
+    from reconciler.github.client import AgentTasksClient
     from reconciler.models import Desired
-    from reconciler.statefile import State
+    from reconciler.state.format import State
 
 
 def _utc_now() -> datetime:
@@ -74,16 +74,16 @@ def tasks_files(files: Sequence[Path]) -> list[Path]:
 
 def state_path(files: Sequence[Path], option: Path | None) -> Path:
     """``--state``, else beside the first tasks file (inside it, for a directory)."""
-    from reconciler.state import default_state_path
+    from reconciler.state.store import default_state_path
 
     return option if option is not None else default_state_path(tasks_files(files)[0])
 
 
 def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
     """Load the tasks files and read the state (never locking)."""
-    from reconciler.spec import load
-    from reconciler.state import read_state
-    from reconciler.statefile import State
+    from reconciler.spec.load import load
+    from reconciler.state.format import State
+    from reconciler.state.store import read_state
 
     desired = load(tasks_files(files))
     path = state_path(files, state_option)
@@ -92,7 +92,7 @@ def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
 
 def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClient:
     """The API client for this run: URL and token from options and environment (DESIGN §6)."""
-    from reconciler.client import Hooks, Settings, open_client
+    from reconciler.github.client import Hooks, Settings, open_client
 
     options = ctx.options
     settings = Settings(

@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler import planfile
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
 from reconciler.errors import ExitCode, UsageError
-from reconciler.plan import Plan
-from reconciler.planner import Options, plan
-from reconciler.refresh import refresh
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import Options, plan
+from reconciler.plan.refresh import refresh
+from reconciler.plan.saved import load_plan, save_plan
 
 if TYPE_CHECKING:
-    from reconciler.client import AgentTasksClient
+    from reconciler.github.client import AgentTasksClient
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ def render(
     fmt: str, result: Plan, work_files: Sequence[str], state: str, now: datetime, *, color: bool
 ) -> str:
     """The plan in the chosen format."""
-    from reconciler.render import plan_json, plan_markdown, plan_text
+    from reconciler.render.json import plan_json
+    from reconciler.render.markdown import plan_markdown
+    from reconciler.render.text import plan_text
 
     if fmt == "json":
         return plan_json(result, files=tuple(work_files), state_path=state, now=now)
@@ -105,7 +107,7 @@ def run_plan(
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
     err: tuple[str, ...] = ()
     if out is not None:
-        saved = planfile.save(
+        saved_text = save_plan(
             result,
             desired=work.desired,
             lineage=work.state.lineage,
@@ -113,7 +115,7 @@ def run_plan(
             state_path=str(work.state_path),
             created_at=now,
         )
-        write_private(out, saved)
+        write_private(out, saved_text)
         err = (
             f"Saved the plan to {out}. To apply exactly this plan, run:",
             f"  agenttasks apply {shlex.quote(str(out))}",
@@ -134,7 +136,7 @@ def run_show(ctx: Context, *, planfile_path: Path, fmt: str) -> Result:
         text = planfile_path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot read {planfile_path}: {error.strerror}") from None
-    saved = planfile.load(text, path=str(planfile_path))
+    saved = load_plan(text, path=str(planfile_path))
     rendered = render(
         fmt,
         saved.restore(),

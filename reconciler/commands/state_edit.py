@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from reconciler.apply.transitions import with_created, without
 from reconciler.commands.context import Context, Result, open_api, server_now, state_path, workspace
-from reconciler.digest import normalise_prompt
 from reconciler.errors import AgentTasksError, StateConflict, UsageError
-from reconciler.plan import Action, Kind
-from reconciler.statefile import State
-from reconciler.transitions import with_created, without
+from reconciler.plan.model import Action, Kind
+from reconciler.spec.digest import normalise_prompt
+from reconciler.state.format import State
 
 if TYPE_CHECKING:
-    from reconciler.state import StateLock
+    from reconciler.state.store import StateLock
 
 
 def _read(files: Sequence[Path], state: Path | None) -> tuple[Path, State]:
-    from reconciler.state import read_state
+    from reconciler.state.store import read_state
 
     path = state_path(files, state)
     return path, read_state(path) or State()
@@ -61,7 +61,7 @@ def run_show(*, files: Sequence[Path], state: Path | None, key: str) -> Result:
 
 
 def _locked(ctx: Context, path: Path, command: str, timeout: float | None) -> StateLock:
-    from reconciler.state import StateLock, ci_run_url
+    from reconciler.state.store import StateLock, ci_run_url
 
     return StateLock(
         path,
@@ -82,7 +82,7 @@ def run_rm(
     lock_timeout: float | None,
 ) -> Result:
     """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
-    from reconciler.state import StateStore
+    from reconciler.state.store import StateStore
 
     path = state_path(files, state)
     with _locked(ctx, path, f"state rm {key}", lock_timeout) as lock:
@@ -126,7 +126,7 @@ def run_import(
     lock_timeout: float | None,
 ) -> Result:
     """Record an existing task under a declared key, once its first session's prompt matches."""
-    from reconciler.state import StateStore
+    from reconciler.state.store import StateStore
 
     work = workspace(files, state)
     spec = work.desired.tasks.get(key)
@@ -158,6 +158,6 @@ def run_import(
 
 def run_force_unlock(*, files: Sequence[Path], state: Path | None, lock_id: str) -> Result:
     """Clear a dead holder's lock record."""
-    from reconciler.state import force_unlock
+    from reconciler.state.store import force_unlock
 
     return Result(force_unlock(state_path(files, state), lock_id) + "\n")

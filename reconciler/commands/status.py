@@ -9,8 +9,8 @@ from pathlib import Path
 from reconciler.commands.context import Context, Result, open_api, server_now, workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.errors import ExitCode
-from reconciler.plan import Bucket
-from reconciler.statefile import State
+from reconciler.plan.model import Bucket
+from reconciler.state.format import State
 
 _NEEDS_LOOKING_AT = {Bucket.FAILED, Bucket.NEEDS_PERSON}
 
@@ -28,7 +28,8 @@ def run_status(
 ) -> Result:
     """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly; with
     ``wait``, follow them all until each ends or needs a person (exit 6 at the timeout)."""
-    from reconciler.render import status_json, status_text
+    from reconciler.render.json import status_json
+    from reconciler.render.text import status_text
 
     work = workspace(files, state)
     if wait:
@@ -46,7 +47,7 @@ def run_status(
 
 def _wait(ctx: Context, state: State, *, fmt: str, timeout: float, interval: float) -> Result:
     from reconciler.commands.waiting import followed, wait_for
-    from reconciler.render import status_json
+    from reconciler.render.json import status_json
 
     tasks = followed(state)
     if not tasks:

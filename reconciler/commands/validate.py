@@ -10,7 +10,7 @@ from reconciler.commands.context import Result, tasks_files
 
 def run_validate(files: Sequence[Path]) -> Result:
     """Load every tasks file; the counts on success, every problem (SpecError) otherwise."""
-    from reconciler.spec import load
+    from reconciler.spec.load import load
 
     desired = load(tasks_files(files))
     n_tasks, n_repos = len(desired.tasks), len(desired.repositories)

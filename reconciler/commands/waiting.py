@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from reconciler.client import AgentTasksClient
+from reconciler.apply.follow import Followed, follow
 from reconciler.commands.context import Context, server_now
 from reconciler.errors import ExitCode
-from reconciler.follow import Followed, follow
-from reconciler.plan import Status
-from reconciler.statefile import State
+from reconciler.github.client import AgentTasksClient
+from reconciler.plan.model import Status
+from reconciler.state.format import State
 
 
 def followed(state: State, keys: set[str] | None = None) -> list[Followed]:
@@ -35,10 +35,10 @@ def wait_for(
 ) -> tuple[ExitCode, tuple[Status, ...]]:
     """Follow ``tasks``; the final table is printed here, then why the wait ended. ``live``
     draws a table in place (a terminal); otherwise one line per state change."""
-    from reconciler.render import status_text
+    from reconciler.render.text import status_text
 
     if live:
-        from reconciler.livetable import LiveTable
+        from reconciler.render.live import LiveTable
 
         with LiveTable() as table:
             code, rows = follow(

@@ -19,7 +19,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.sandbox import actions, endpoints, render
+from reconciler.sandbox import actions, endpoints, taskjson
 from reconciler.sandbox.faults import FaultRule
 from reconciler.sandbox.lifecycle import phase
 from reconciler.sandbox.query import parse_time
@@ -76,7 +76,8 @@ def _tasks(store: Store, request: Request, now: datetime) -> Response:
     listed = []
     for task in store.tasks.values():
         current = phase(task, now, store.config.speed)
-        listed.append({**render.task_json(task, current, request.base_url), "repo": task.full_name})
+        encoded = taskjson.task_json(task, current, request.base_url)
+        listed.append({**encoded, "repo": task.full_name})
     return json_response(200, {"tasks": listed})
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from reconciler.sandbox import actions, render
+from reconciler.sandbox import actions, taskjson
 from reconciler.sandbox.lifecycle import phase
 from reconciler.sandbox.listing import list_tasks
 from reconciler.sandbox.store import Store
@@ -62,7 +62,7 @@ def get_task(
     if repo is not None and task.full_name.lower() != repo.lower():
         return not_found()
     current = phase(task, now, store.config.speed)
-    return json_response(200, render.detail_json(task, current, request.base_url))
+    return json_response(200, taskjson.detail_json(task, current, request.base_url))
 
 
 def body_errors(body: dict[str, object]) -> list[FieldError]:
@@ -123,7 +123,7 @@ def create_task(store: Store, request: Request, owner: str, repo: str, caller: C
     except ValueError as bad:
         return validation_failed([FieldError("prompt", "custom", str(bad))])
     current = phase(task, caller.now, store.config.speed)
-    return json_response(201, render.task_json(task, current, request.base_url))
+    return json_response(201, taskjson.task_json(task, current, request.base_url))
 
 
 def user(caller: Caller) -> Response:

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from reconciler.sandbox import control, endpoints
 from reconciler.sandbox.endpoints import Caller
 from reconciler.sandbox.inject import strike
-from reconciler.sandbox.ratelimit import count, rate_headers
+from reconciler.sandbox.quota import count, rate_headers
 from reconciler.sandbox.store import RecordedRequest, Store
 from reconciler.sandbox.wire import Request, Response, error
 

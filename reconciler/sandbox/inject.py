@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 from reconciler.sandbox.faults import COMMIT_KINDS, MODIFIER_KINDS
-from reconciler.sandbox.ratelimit import LIMIT, headers
+from reconciler.sandbox.quota import LIMIT, headers
 from reconciler.sandbox.store import ActiveFault, Store
 from reconciler.sandbox.wire import Effect, Response, error
 

@@ -1,6 +1,6 @@
 """A page of tasks: filtered, sorted and paged as the list query asks, with ``Link`` and counters.
 
-Each listed task's JSON comes from the render cache (``render.encoded_task``) and the page is
+Each listed task's JSON comes from the render cache (``taskjson.encoded_task``) and the page is
 joined as bytes, the same bytes ``wire.encode`` would give for the whole document.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from operator import itemgetter
 from urllib.parse import urlencode
 
-from reconciler.sandbox import render
+from reconciler.sandbox import taskjson
 from reconciler.sandbox.lifecycle import Phase, phase, updated_at
 from reconciler.sandbox.query import ListQuery, parse_list_query
 from reconciler.sandbox.store import Store, StoredTask
@@ -68,7 +68,7 @@ def list_tasks(store: Store, request: Request, scope: list[StoredTask], now: dat
     pages = max(1, math.ceil(len(rows) / query.per_page))
     start = (query.page - 1) * query.per_page
     shown = b",".join(
-        render.encoded_task(store.rendered, task, current, request.base_url)
+        taskjson.encoded_task(store.rendered, task, current, request.base_url)
         for _, task, current in rows[start : start + query.per_page]
     )
     active = sum(1 for t in scope if t.archived_at is None)

@@ -39,7 +39,7 @@ class StoredTask:
     """A task as the store keeps it; its state is derived from ``created_at`` and the clock.
 
     Only ``archived_at``, ``touched_at``, ``forced_state`` and ``forced_at`` change after
-    creation: the listing's render cache (``render.encoded_task``) keys on them and on the phase.
+    creation: the listing's render cache (``taskjson.encoded_task``) keys on them and on the phase.
     """
 
     id: str
@@ -94,7 +94,7 @@ class ActiveFault:
 
 
 # A task's encoded JSON, the task it was rendered from and the changing inputs it was rendered
-# with (see ``render.encoded_task``).
+# with (see ``taskjson.encoded_task``).
 Rendered = tuple[StoredTask, tuple[object, ...], bytes]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, Hooks, Settings
-from reconciler.plan import Action, Kind
+from reconciler.apply.transitions import redate_intent, with_intent
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, Hooks, Settings
+from reconciler.plan.model import Action, Kind
 from reconciler.sandbox import Sandbox
-from reconciler.statefile import State
-from reconciler.transitions import redate_intent, with_intent
+from reconciler.state.format import State
 from tests.planner.builders import declared
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """A POST refused before the server saw it is retried safely (DESIGN §7).
 
 Over HTTP the served sandbox cannot refuse a connection it already accepted (its ``refused``
-fault is a reset there, docs/sandbox.md), so this runs ``apply.run`` in-process against the
+fault is a reset there, docs/sandbox.md), so this runs ``apply_plan`` in-process against the
 sandbox's ``MockTransport``, where ``refused`` is the ``httpx.ConnectError`` a closed port gives.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler import apply
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, Hooks, Settings
+from reconciler.apply.run import Pacing, apply_plan
 from reconciler.commands.context import Context, GlobalOptions, Workspace
 from reconciler.commands.plan import Selection, make_plan
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, Hooks, Settings
 from reconciler.sandbox import FaultRule, Sandbox
-from reconciler.spec import load
-from reconciler.state import StateLock, StateStore
+from reconciler.spec.load import load
+from reconciler.state.store import StateLock, StateStore
 from tests.apply.conftest import TOKEN, prompts, tasks_yaml
 
 
@@ -41,8 +41,8 @@ def test_a_refused_post_is_sent_again_and_creates_one_task(tmp_path: Path) -> No
         desired = load([tmp_path / "tasks.yaml"])
         work = Workspace(desired.files, state_file, desired, store.state)
         plan, _ = make_plan(ctx, work, Selection(), client)
-        report = apply.run(
-            plan, client=client, store=store, progress=progress.append, pacing=apply.Pacing(0.0)
+        report = apply_plan(
+            plan, client=client, store=store, progress=progress.append, pacing=Pacing(0.0)
         )
     assert report.exit_code == 0, progress
     assert [o.status for o in report.outcomes] == ["created"]

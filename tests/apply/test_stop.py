@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from reconciler.apply import Stop
+from reconciler.apply.run import Stop
 from reconciler.errors import ExitCode
 
 

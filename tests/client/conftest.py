@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, Hooks, Settings
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, Hooks, Settings
 from reconciler.sandbox import ManualClock, Sandbox
 
 # Recognisable, so a test can grep everything captured for it.

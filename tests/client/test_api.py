@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import api
-from reconciler.api import ListParams, Response
-from reconciler.diagnose import error_item
 from reconciler.errors import ApiError, UsageError
+from reconciler.github import endpoints
+from reconciler.github.diagnose import error_item
+from reconciler.github.endpoints import ListParams, Response
+from reconciler.github.urls import inside_api, parse_link, redact_url
 from reconciler.models import RequestBody, TaskState
-from reconciler.urls import inside_api, parse_link, redact_url
 
 TASK = {
     "id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
@@ -49,7 +49,7 @@ def test_repo_listing_carries_every_filter_and_repeats_creator_id() -> None:
         since=datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))),
         creator_ids=(7, 3, 7),
     )
-    request = api.list_repo_tasks("octo-org/web", params)
+    request = endpoints.list_repo_tasks("octo-org/web", params)
     assert request.method == "GET"
     assert request.target == (
         "/agents/repos/octo-org/web/tasks?per_page=100&page=2&sort=created_at&direction=asc"
@@ -59,15 +59,15 @@ def test_repo_listing_carries_every_filter_and_repeats_creator_id() -> None:
 
 
 def test_the_default_listing_asks_for_full_pages_only() -> None:
-    assert api.list_repo_tasks("o/r").target == "/agents/repos/o/r/tasks?per_page=100"
+    assert endpoints.list_repo_tasks("o/r").target == "/agents/repos/o/r/tasks?per_page=100"
 
 
 def test_cross_repository_listing_has_no_creator_filter() -> None:
-    assert api.list_tasks(ListParams(is_archived=True)).target == (
+    assert endpoints.list_tasks(ListParams(is_archived=True)).target == (
         "/agents/tasks?per_page=100&is_archived=true"
     )
     with pytest.raises(ValueError, match="no creator_id"):
-        api.list_tasks(ListParams(creator_ids=(1,)))
+        endpoints.list_tasks(ListParams(creator_ids=(1,)))
 
 
 @pytest.mark.parametrize(
@@ -82,20 +82,20 @@ def test_cross_repository_listing_has_no_creator_filter() -> None:
 )
 def test_impossible_queries_are_refused_before_sending(params: ListParams, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
-        api.list_repo_tasks("o/r", params)
+        endpoints.list_repo_tasks("o/r", params)
 
 
 def test_create_sends_the_normalised_body() -> None:
     body = RequestBody(prompt="Fix it", base_ref="main", create_pull_request=True)
-    request = api.create_task("o/r", body)
+    request = endpoints.create_task("o/r", body)
     assert (request.method, request.path) == ("POST", "/agents/repos/o/r/tasks")
     assert request.body == {"prompt": "Fix it", "base_ref": "main", "create_pull_request": True}
 
 
 def test_task_paths() -> None:
-    assert api.get_repo_task("o/r", "abc-1").path == "/agents/repos/o/r/tasks/abc-1"
-    assert api.get_task("abc-1").path == "/agents/tasks/abc-1"
-    assert api.get_user().path == "/user"
+    assert endpoints.get_repo_task("o/r", "abc-1").path == "/agents/repos/o/r/tasks/abc-1"
+    assert endpoints.get_task("abc-1").path == "/agents/tasks/abc-1"
+    assert endpoints.get_user().path == "/user"
 
 
 @pytest.mark.parametrize(
@@ -121,14 +121,14 @@ def test_task_paths() -> None:
 )
 def test_bad_repository_names_never_reach_a_url(repo: str, message: str) -> None:
     with pytest.raises(UsageError) as caught:
-        api.list_repo_tasks(repo)
+        endpoints.list_repo_tasks(repo)
     assert str(caught.value) == message
 
 
 @pytest.mark.parametrize("task_id", ["..", ".", "a/b", "a?b", "a#b", "a%2fb", " a", "é", ""])
 def test_bad_task_ids_are_refused(task_id: str) -> None:
     with pytest.raises(UsageError, match="invalid task id"):
-        api.get_task(task_id)
+        endpoints.get_task(task_id)
 
 
 def _normalised_path(url: str) -> str:
@@ -148,11 +148,11 @@ SEGMENT = st.one_of(
 @given(owner=SEGMENT, name=SEGMENT, task_id=SEGMENT)
 def test_every_built_url_stays_under_agents(owner: str, name: str, task_id: str) -> None:
     repo = f"{owner}/{name}"
-    builders: list[tuple[Callable[[], api.ApiRequest], int]] = [
-        (lambda: api.list_repo_tasks(repo), 6),
-        (lambda: api.create_task(repo, RequestBody(prompt="p")), 6),
-        (lambda: api.get_repo_task(repo, task_id), 7),
-        (lambda: api.get_task(task_id), 4),
+    builders: list[tuple[Callable[[], endpoints.ApiRequest], int]] = [
+        (lambda: endpoints.list_repo_tasks(repo), 6),
+        (lambda: endpoints.create_task(repo, RequestBody(prompt="p")), 6),
+        (lambda: endpoints.get_repo_task(repo, task_id), 7),
+        (lambda: endpoints.get_task(task_id), 4),
     ]
     for build, segments in builders:
         try:
@@ -169,7 +169,7 @@ def test_every_built_url_stays_under_agents(owner: str, name: str, task_id: str)
 
 @pytest.mark.parametrize("repo", ["octo/web", "Octo-Org/my.repo_2", "a_b/c", "x/.github"])
 def test_ordinary_names_are_accepted(repo: str) -> None:
-    assert api.list_repo_tasks(repo).path == f"/agents/repos/{repo}/tasks"
+    assert endpoints.list_repo_tasks(repo).path == f"/agents/repos/{repo}/tasks"
 
 
 def test_links_outside_the_api_are_recognised() -> None:
@@ -183,7 +183,7 @@ def test_links_outside_the_api_are_recognised() -> None:
 
 def test_task_parsing_ignores_unknown_fields_and_reads_unknown_states() -> None:
     body = json.dumps({**TASK, "state": "pondering", "brand_new_field": {"x": 1}}).encode()
-    task = api.parse_task(body)
+    task = endpoints.parse_task(body)
     assert task.state is TaskState.UNKNOWN
     assert task.pull_id == 42
     assert task.creator_id == 1
@@ -191,7 +191,7 @@ def test_task_parsing_ignores_unknown_fields_and_reads_unknown_states() -> None:
 
 def test_task_list_is_the_wrapped_object() -> None:
     body = json.dumps({"tasks": [TASK], "total_active_count": 3, "total_archived_count": 1})
-    page = api.parse_task_list(body.encode())
+    page = endpoints.parse_task_list(body.encode())
     assert [t.id for t in page.tasks] == [TASK["id"]]
     assert (page.total_active_count, page.total_archived_count) == (3, 1)
 
@@ -206,14 +206,14 @@ def test_task_detail_carries_the_sessions_prompt() -> None:
         "model": "claude-sonnet-4.6",
         "usage": {"type": "ai_credits", "amount": 3},
     }
-    detail = api.parse_task_detail(json.dumps({**TASK, "sessions": [session]}).encode())
+    detail = endpoints.parse_task_detail(json.dumps({**TASK, "sessions": [session]}).encode())
     assert detail.sessions[0].prompt == "Fix the login button\n"
     assert detail.sessions[0].model == "claude-sonnet-4.6"
 
 
 def test_an_unreadable_answer_is_an_api_error_naming_the_request() -> None:
     with pytest.raises(ApiError) as caught:
-        api.parse_task_list(b'{"items": []}', "GET https://api.github.com/agents/tasks")
+        endpoints.parse_task_list(b'{"items": []}', "GET https://api.github.com/agents/tasks")
     assert str(caught.value) == (
         "GET https://api.github.com/agents/tasks: the API's answer could not be read (tasks:"
         " Field required). The API is a preview and may have changed; upgrade agenttasks or"
@@ -230,10 +230,10 @@ def test_link_header_as_github_writes_it() -> None:
         "next": "https://api.github.com/agents/tasks?page=2&per_page=30",
         "first": "https://api.github.com/agents/tasks?page=1&per_page=30",
     }
-    assert api.next_url(Response.of(200, {"Link": value})) == (
+    assert endpoints.next_url(Response.of(200, {"Link": value})) == (
         "https://api.github.com/agents/tasks?page=2&per_page=30"
     )
-    assert api.next_url(Response.of(200, {})) is None
+    assert endpoints.next_url(Response.of(200, {})) is None
 
 
 def test_date_and_deprecation_headers() -> None:
@@ -245,14 +245,14 @@ def test_date_and_deprecation_headers() -> None:
             ("Sunset", "Wed, 01 Mar 2028 00:00:00 GMT"),
         ],
     )
-    assert api.server_time(response) == datetime(2026, 11, 24, 18, tzinfo=UTC)
-    assert api.deprecation_notice(response, "2022-11-28") == (
+    assert endpoints.server_time(response) == datetime(2026, 11, 24, 18, tzinfo=UTC)
+    assert endpoints.deprecation_notice(response, "2022-11-28") == (
         "GitHub says API version 2022-11-28 is deprecated and stops working on 2028-03-01; set"
         " --api-version to a newer version (see"
         " https://docs.github.com/rest/about-the-rest-api/api-versions)."
     )
-    assert api.deprecation_notice(Response.of(200, {"Date": "x"}), "v") is None
-    assert api.server_time(Response.of(200, {"Date": "not a date"})) is None
+    assert endpoints.deprecation_notice(Response.of(200, {"Date": "x"}), "v") is None
+    assert endpoints.server_time(Response.of(200, {"Date": "not a date"})) is None
 
 
 def test_urls_in_messages_lose_credentials_and_secret_query_values() -> None:
@@ -288,4 +288,4 @@ def test_urls_in_messages_lose_credentials_and_secret_query_values() -> None:
 )
 def test_422_errors_in_words(item: dict[str, str], words: str) -> None:
     body = json.dumps({"message": "Validation Failed", "errors": [item]}).encode()
-    assert error_item(api.parse_error(body).errors[0]) == words
+    assert error_item(endpoints.parse_error(body).errors[0]) == words

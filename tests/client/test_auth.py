@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.auth import Token, find_token, gh_auth_token, resolve_api_url
 from reconciler.errors import ConfigError
+from reconciler.github.auth import Token, find_token, gh_auth_token, resolve_api_url
 
 SECRET = "ghp_RECOGNISABLEsecretTOKENvalue0123456789"
 

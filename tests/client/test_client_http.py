@@ -12,9 +12,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from reconciler.api import ListParams
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient
 from reconciler.errors import (
     AgentTasksError,
     ApiError,
@@ -25,6 +22,9 @@ from reconciler.errors import (
     TransportError,
     UsageError,
 )
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.endpoints import ListParams
 from reconciler.models import RequestBody
 from reconciler.sandbox import FaultRule, Sandbox
 from tests.client.conftest import TOKEN, Captured, FakeTime, MakeClient

@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.api import ListParams
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient, open_client
 from reconciler.errors import (
     AmbiguousCreate,
     AuthenticationError,
@@ -23,6 +20,9 @@ from reconciler.errors import (
     TransportError,
     ValidationFailed,
 )
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient, open_client
+from reconciler.github.endpoints import ListParams
 from reconciler.models import RequestBody, TaskState
 from reconciler.sandbox import FaultRule, ManualClock, Sandbox
 from tests.client.conftest import BASE, START, TOKEN, Captured, FakeTime, MakeClient

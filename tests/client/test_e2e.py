@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reconciler.client import Hooks, Settings, open_client
 from reconciler.errors import AmbiguousCreate, NotFound
+from reconciler.github.client import Hooks, Settings, open_client
 from reconciler.models import RequestBody
 from tests.client.conftest import TOKEN, Captured, MakeClient
 from tests.client.served import ServedSandbox

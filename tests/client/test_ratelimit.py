@@ -8,9 +8,9 @@ from bisect import bisect_left
 
 import pytest
 
-from reconciler.api import Response
 from reconciler.errors import UsageError
-from reconciler.ratelimit import (
+from reconciler.github.endpoints import Response
+from reconciler.github.pacing import (
     CreateLimiter,
     CreateRate,
     TransportFailure,

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from reconciler.cli import cli
+from reconciler.cli.main import cli
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 

@@ -15,8 +15,8 @@ import pytest
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 
-from reconciler.cli import cli
-from reconciler.tasksfile import FIELDS, json_schema
+from reconciler.cli.main import cli
+from reconciler.spec.schema import FIELDS, json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS_DOC = (ROOT / "docs" / "tasks-file.md").read_text(encoding="utf-8")

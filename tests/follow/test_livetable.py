@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from reconciler.livetable import LiveTable
 from reconciler.models import TaskState
-from reconciler.plan import Status, Sync
+from reconciler.plan.model import Status, Sync
+from reconciler.render.live import LiveTable
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

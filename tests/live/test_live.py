@@ -15,9 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from reconciler.api import ListParams
-from reconciler.client import AgentTasksClient, Hooks, Settings, open_client
 from reconciler.errors import NotFound, PermissionDenied, ValidationFailed
+from reconciler.github.client import AgentTasksClient, Hooks, Settings, open_client
+from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, RequestBody, TaskState
 
 TOKEN = os.environ.get("AGENTTASKS_LIVE_TOKEN", "")

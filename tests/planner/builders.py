@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reconciler.digest import request_body, spec_digest
 from reconciler.errors import Position
 from reconciler.models import (
     Desired,
@@ -18,8 +17,9 @@ from reconciler.models import (
     TaskDetail,
     TaskState,
 )
-from reconciler.remote import Remote, RepoListing
-from reconciler.statefile import Intent, Record, State, Tombstone
+from reconciler.plan.remote import Remote, RepoListing
+from reconciler.spec.digest import request_body, spec_digest
+from reconciler.state.format import Intent, Record, State, Tombstone
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 USER = 7

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient
-from reconciler.plan import Kind, Sync
-from reconciler.planner import Options, plan
-from reconciler.refresh import refresh
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient
+from reconciler.plan.model import Kind, Sync
+from reconciler.plan.planner import Options, plan
+from reconciler.plan.refresh import refresh
 from reconciler.sandbox import ManualClock, Sandbox
-from reconciler.statefile import Record, State
+from reconciler.state.format import Record, State
 from tests.planner.builders import NOW, USER, declared, desired
 
 WEB, API, DOCS = "octo/web", "octo/api", "octo/docs"

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from reconciler.errors import StateConflict, TooManyCreates
-from reconciler.plan import Kind, Plan, Sync
-from reconciler.planner import Options, plan
-from reconciler.remote import Remote
-from reconciler.statefile import State
+from reconciler.plan.model import Kind, Plan, Sync
+from reconciler.plan.planner import Options, plan
+from reconciler.plan.remote import Remote
+from reconciler.state.format import State
 from tests.planner.builders import (
     NOW,
     OTHER,

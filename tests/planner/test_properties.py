@@ -9,16 +9,16 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.auth import Token
-from reconciler.client import AgentTasksClient
 from reconciler.errors import StateConflict
+from reconciler.github.auth import Token
+from reconciler.github.client import AgentTasksClient
 from reconciler.models import Desired, DesiredTask
-from reconciler.plan import Plan
-from reconciler.planner import Options, plan
-from reconciler.refresh import refresh
-from reconciler.remote import Remote, RepoListing
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import Options, plan
+from reconciler.plan.refresh import refresh
+from reconciler.plan.remote import Remote, RepoListing
 from reconciler.sandbox import ManualClock, Sandbox
-from reconciler.statefile import Record, State
+from reconciler.state.format import Record, State
 from tests.planner.builders import (
     NOW,
     OTHER,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from reconciler.models import RemoteTask, RequestBody, TaskState
-from reconciler.plan import Action, Attention, Kind, Plan, Status, Sync, sort_actions
-from reconciler.statefile import EarlierRun
+from reconciler.plan.model import Action, Attention, Kind, Plan, Status, Sync, sort_actions
+from reconciler.state.format import EarlierRun
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 FILES = ("tasks.yaml",)

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler.plan import Action, Kind, Plan
-from reconciler.render import plan_json, plan_markdown, plan_text
+from reconciler.plan.model import Action, Kind, Plan
+from reconciler.render.json import plan_json
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.text import plan_text
 from tests.render.plans import FILES, NOW, STATE, WEB, rich_actions, rich_plan
 
 

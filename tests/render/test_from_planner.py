@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from reconciler.plan import Plan
-from reconciler.planner import Options, plan
-from reconciler.render import plan_json, plan_markdown, plan_text, summary_sentence
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import Options, plan
+from reconciler.render.common import summary_sentence
+from reconciler.render.json import plan_json
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.text import plan_text
 from tests.planner.builders import (
     NOW,
     declared,

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from reconciler.plan import Plan
-from reconciler.render import plan_json, plan_markdown, plan_text, status_json, status_text
+from reconciler.plan.model import Plan
+from reconciler.render.json import plan_json, status_json
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.text import plan_text, status_text
 from tests.render.golden import assert_golden
 from tests.render.plans import FILES, NOW, STATE, empty_plan, rich_plan
 

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from reconciler.render import FORMAT_VERSION, plan_json, status_json
+from reconciler.render.json import FORMAT_VERSION, plan_json, status_json
 from tests.render.plans import FILES, NOW, STATE, empty_plan, rich_plan
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "plan-json.md").read_text(encoding="utf-8")

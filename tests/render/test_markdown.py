@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.models import RemoteTask, RequestBody, TaskState
-from reconciler.plan import Action, Attention, Kind, Plan, Status, Sync, sort_actions
-from reconciler.render import GITHUB_COMMENT_LIMIT, plan_json, plan_markdown, summary_sentence
+from reconciler.plan.model import Action, Attention, Kind, Plan, Status, Sync, sort_actions
+from reconciler.render.common import summary_sentence
+from reconciler.render.json import plan_json
+from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, plan_markdown
 from tests.render.mdcheck import check_structure, outside_fences
 from tests.render.plans import FILES, NOW, STATE, WEB, rich_plan, url
 

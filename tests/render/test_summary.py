@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.plan import Counts
-from reconciler.render import summary_sentence
+from reconciler.plan.model import Counts
+from reconciler.render.common import summary_sentence
 
 ATLANTIS = re.compile(
     r"Plan: (?:(\d+) to import, )?(\d+) to add, (\d+) to change, (\d+) to destroy"

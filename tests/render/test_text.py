@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from reconciler.models import RequestBody, TaskState
-from reconciler.plan import Action, Kind, Plan, Status, Sync
-from reconciler.render import NO_CHANGES, plan_text, status_text
-from reconciler.render_common import age
+from reconciler.plan.model import Action, Kind, Plan, Status, Sync
+from reconciler.render.common import NO_CHANGES, age
+from reconciler.render.text import plan_text, status_text
 from tests.render.plans import FILES, NOW, STATE, WEB, empty_plan, rich_plan
 
 

@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # responses are held to the description too; a mismatch is a 500 plus a ConformanceError on stderr.
 CHECKED_CLI = (
     "from reconciler.sandbox import add_observer; from tests.sandbox.openapi import check;"
-    " add_observer(check); from reconciler.cli import main; main()"
+    " add_observer(check); from reconciler.cli.main import main; main()"
 )
 
 
@@ -62,7 +62,7 @@ def agenttasks() -> list[str]:
     script = Path(sys.executable).parent / "agenttasks"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from reconciler.cli import main; main()"]
+    return [sys.executable, "-c", "from reconciler.cli.main import main; main()"]
 
 
 @dataclass

@@ -11,8 +11,8 @@ import httpx
 from reconciler.sandbox import ManualClock, Sandbox
 from reconciler.sandbox.handler import handle
 from reconciler.sandbox.lifecycle import phase
-from reconciler.sandbox.render import task_json
 from reconciler.sandbox.store import Store, dump, load_into
+from reconciler.sandbox.taskjson import task_json
 from reconciler.sandbox.wire import Request, encode
 from tests.sandbox.conftest import client_for
 

@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.digest import canonical_json
 from reconciler.models import DesiredTask
-from reconciler.spec import load
+from reconciler.spec.digest import canonical_json
+from reconciler.spec.load import load
 
 FIELDS = ("base_ref", "head_ref", "model", "custom_agent")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import SpecError
-from reconciler.spec import load
+from reconciler.spec.load import load
 from tests.spec.conftest import Project
 
 # The contract: refused within 1 s. In-process loading takes milliseconds; the margin absorbs a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.spec import load
+from reconciler.spec.load import load
 from tests.spec.conftest import Project
 
 WEB = """\

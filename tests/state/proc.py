@@ -23,8 +23,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from reconciler.state import StateLock, StateStore
-from reconciler.statefile import State
+from reconciler.state.format import State
+from reconciler.state.store import StateLock, StateStore
 from tests.state.states import RUN_URL, SERVER_TIME, SINCE, with_record
 
 COMMAND = "apply --yes"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reconciler.models import TaskState
-from reconciler.statefile import Record, State
+from reconciler.state.format import Record, State
 
 SINCE = "2026-11-24T18:00:00+00:00"
 SERVER_TIME = datetime(2026, 11, 24, 18, 5, 0, tzinfo=UTC)

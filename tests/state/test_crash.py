@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reconciler import failpoints
-from reconciler.state import StateLock, StateStore, backup_path, read_state
+from reconciler.state.store import StateLock, StateStore, backup_path, read_state
 from tests.state.conftest import Spawn, save_records
 from tests.state.states import SERVER_TIME, with_record
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.models import RequestBody, TaskState
-from reconciler.statefile import EarlierRun, Encoder, Intent, Record, State, Tombstone, encode
+from reconciler.state.format import EarlierRun, Encoder, Intent, Record, State, Tombstone, encode
 
 # Quotes, backslashes, newlines, non-ASCII and the text `"tasks": {}` itself: what could break
 # a splice or a re-indent if the encoder were not exact.

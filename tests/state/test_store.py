@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ExitCode, StateConflict, StateError
-from reconciler.state import (
+from reconciler.state.format import State, encode
+from reconciler.state.store import (
     StateLock,
     StateStore,
     backup_path,
@@ -18,7 +19,6 @@ from reconciler.state import (
     default_state_path,
     read_state,
 )
-from reconciler.statefile import State, encode
 from tests.state.conftest import save_records
 from tests.state.states import SERVER_TIME, with_record
 

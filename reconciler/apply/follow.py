@@ -1,0 +1,94 @@
+"""``--wait``: follow tasks until each ends or needs a person (DESIGN §5).
+
+Followed by listing — one filtered listing per repository per poll, never one GET per task per
+poll — with one line per state change. Ends when every task is completed, failed, timed_out or
+cancelled, or waits for a person (waiting_for_user, idle), or at the timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reconciler.errors import ExitCode
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.endpoints import ListParams
+from reconciler.models import RemoteTask, TaskState
+from reconciler.plan.model import Bucket, Status, Sync, bucket
+
+_SETTLED = {Bucket.DONE, Bucket.FAILED, Bucket.NEEDS_PERSON}
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A task to follow: its key, repository and id, and when it was created."""
+
+    key: str
+    repo: str
+    task_id: str
+    created_at: datetime
+    creator_id: int | None
+
+
+def _poll(client: AgentTasksClient, tasks: list[Followed]) -> dict[str, RemoteTask]:
+    seen: dict[str, RemoteTask] = {}
+    for repo in sorted({t.repo for t in tasks}):
+        mine = [t for t in tasks if t.repo == repo]
+        creators = tuple(sorted({t.creator_id for t in mine if t.creator_id is not None}))
+        since = min(t.created_at for t in mine) - timedelta(seconds=1)
+        params = ListParams(sort="created_at", direction="asc", since=since, creator_ids=creators)
+        ids = {t.task_id for t in mine}
+        seen.update({t.id: t for t in client.list_repo_tasks(repo, params).tasks if t.id in ids})
+    return seen
+
+
+def statuses(tasks: list[Followed], seen: dict[str, RemoteTask]) -> tuple[Status, ...]:
+    """The live table's rows for the followed tasks."""
+    rows = []
+    for t in sorted(tasks, key=lambda f: f.key):
+        task = seen.get(t.task_id)
+        state = task.state if task else None
+        url = task.html_url if task else None
+        rows.append(Status(t.key, t.repo, Sync.SYNCED, state, t.created_at, url, t.task_id))
+    return tuple(rows)
+
+
+def follow(
+    client: AgentTasksClient,
+    tasks: list[Followed],
+    *,
+    progress: Callable[[str], None],
+    timeout: float,
+    interval: float = 5.0,
+    stop: threading.Event | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    on_poll: Callable[[tuple[Status, ...]], None] | None = None,
+) -> tuple[ExitCode, tuple[Status, ...]]:
+    """Poll until every task settles; 3 if any ended badly or needs a person, 6 at the timeout.
+
+    ``progress`` gets one line per state change; ``on_poll`` (a live display) every poll's rows.
+    """
+    deadline = monotonic() + timeout
+    last: dict[str, TaskState | None] = {}
+    seen: dict[str, RemoteTask] = {}
+    stop = stop or threading.Event()
+    while True:
+        seen = _poll(client, tasks)
+        for t in tasks:
+            state = seen[t.task_id].state if t.task_id in seen else None
+            if state is not None and last.get(t.key) != state:
+                progress(f"task.{t.key}: {state.value}")
+            last[t.key] = state
+        if on_poll is not None:
+            on_poll(statuses(tasks, seen))
+        buckets = [bucket(last[t.key]) for t in tasks]
+        if all(b in _SETTLED for b in buckets):
+            bad = any(b in (Bucket.FAILED, Bucket.NEEDS_PERSON) for b in buckets)
+            return (ExitCode.TASK_FAILED if bad else ExitCode.OK), statuses(tasks, seen)
+        left = deadline - monotonic()
+        if left <= 0 or stop.is_set():
+            return ExitCode.WAIT_TIMEOUT, statuses(tasks, seen)
+        stop.wait(min(interval, left))

@@ -1,0 +1,215 @@
+"""Run a plan: the only code that creates tasks (DESIGN §5).
+
+Never a duplicate, never a lost task: before each POST an intent is saved; the 201's record
+replaces it in one save; an ambiguous failure leaves the intent for the end-of-run check and the
+next plan. Creates are serial and paced. A signal stops new creates, gives the POST in flight a
+short grace, saves, and returns the signal's exit code.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+
+from reconciler import failpoints
+from reconciler.apply import transitions
+from reconciler.apply.recheck import confirm_unfinished
+from reconciler.apply.report import Outcome, Report
+from reconciler.errors import (
+    AgentTasksError,
+    AmbiguousCreate,
+    CreateUnconfirmed,
+    ExitCode,
+    combine_exit_codes,
+)
+from reconciler.github.client import AgentTasksClient
+from reconciler.models import RemoteTask
+from reconciler.plan.model import Action, Kind, Plan
+from reconciler.state.format import State
+from reconciler.state.store import StateStore
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Stop:
+    """Set by signal handlers: no new create starts; the POST in flight has until ``deadline``."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.event = threading.Event()
+        self.code: ExitCode | None = None
+        self.deadline: float | None = None
+        self._clock = clock
+
+    def request(self, code: ExitCode, grace: float) -> None:
+        """Stop with ``code``; a second request or SIGTERM shortens the grace and wins."""
+        second = self.code is not None
+        self.code = ExitCode.SIGTERM if second else combine_exit_codes(code, self.code or code)
+        limit = self._clock() + (1.5 if second else grace)
+        self.deadline = limit if self.deadline is None else min(self.deadline, limit)
+        self.event.set()
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        """A ``signal.signal`` handler: SIGINT gives the POST 5 s, SIGTERM 1.5 s."""
+        if signum == signal.SIGINT:
+            self.request(ExitCode.SIGINT, 5.0)
+        else:
+            self.request(ExitCode.SIGTERM, 1.5)
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM (main thread only)."""
+        signal.signal(signal.SIGINT, self.handle)
+        signal.signal(signal.SIGTERM, self.handle)
+
+    def left(self) -> float:
+        """Seconds of grace left for the POST in flight (infinite before any signal)."""
+        return float("inf") if self.deadline is None else self.deadline - self._clock()
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Spacing of creates (DESIGN §5); ``--max-create-rate`` lives in the client."""
+
+    min_interval: float = 1.0
+    fail_fast: bool = False
+    post_timeout: float = 30.0
+
+
+@dataclass
+class _Run:
+    client: AgentTasksClient
+    store: StateStore
+    progress: Callable[[str], None]
+    pacing: Pacing
+    stop: Stop
+    now: Callable[[], datetime]
+    monotonic: Callable[[], float]
+    state: State
+    report: Report = field(default_factory=Report)
+    last_post: float | None = None
+
+    def save(self, state: State) -> None:
+        self.state = self.store.save(state, self.client.server_time or self.now())
+
+
+def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:
+    """The POST in a daemon thread, so a signal can abandon it; None when abandoned."""
+    box: list[RemoteTask | AgentTasksError] = []
+
+    def send() -> None:
+        assert action.body is not None
+        try:
+            box.append(run.client.create_task(action.repo, action.body))
+        except AgentTasksError as error:
+            box.append(error)
+
+    worker = threading.Thread(target=send, name=f"create-{action.key}", daemon=True)
+    worker.start()
+    while worker.is_alive() and run.stop.left() > 0:
+        worker.join(min(0.05, max(run.stop.left(), 0.0)))
+    return box[0] if box else None  # an answer that came as the grace ran out still counts
+
+
+def _pace(run: _Run) -> None:
+    if run.last_post is None:
+        return
+    wait = run.last_post + run.pacing.min_interval - run.monotonic()
+    if wait > 0:
+        run.stop.event.wait(wait)
+
+
+def _create(run: _Run, action: Action) -> None:
+    _pace(run)
+    if run.stop.event.is_set():
+        run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
+        return
+    # Wait for --max-create-rate here, interruptibly, so the intent is dated when the POST leaves.
+    while (delay := run.client.create_delay()) > 0 and not run.stop.event.is_set():
+        run.stop.event.wait(delay)
+    if run.stop.event.is_set():
+        run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
+        return
+    run.progress(f"task.{action.key}: Creating...")
+    server_time = run.client.server_time
+    run.save(
+        transitions.with_intent(run.state, action, server_time=server_time, started_at=run.now())
+    )
+    failpoints.hit(failpoints.AFTER_INTENT_SAVED)
+    started = run.last_post = run.monotonic()
+    result = _post(run, action)
+    failpoints.hit(failpoints.AFTER_POST_SENT)
+    if isinstance(result, RemoteTask):
+        new_state = transitions.with_created(
+            run.state, action, result, now=run.client.server_time or run.now()
+        )
+        failpoints.hit(failpoints.AFTER_201_BEFORE_SAVE)
+        run.save(new_state)
+        took = max(1, round(run.monotonic() - started))
+        run.progress(f"task.{action.key}: Creation complete after {took}s [id={result.id}]")
+        run.report.outcomes.append(Outcome(action.key, "created", result.id))
+        if action.kind in (Kind.REPLACE, Kind.RERUN):  # the plan counts one forget for these
+            run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
+    elif result is None or isinstance(result, AmbiguousCreate):
+        if isinstance(result, CreateUnconfirmed) and result.server_time is not None:
+            run.save(transitions.redate_intent(run.state, action.key, result.server_time))
+        why = "interrupted" if result is None else str(result)
+        run.progress(f"task.{action.key}: Create unconfirmed ({why}); it will not be sent again")
+        run.report.outcomes.append(Outcome(action.key, "unconfirmed", detail=why))
+    else:
+        # Any other answer means the server did not create it: the intent is withdrawn.
+        run.save(transitions.without_intent(run.state, action.key))
+        run.progress(f"task.{action.key}: Creation failed: {result}")
+        run.report.outcomes.append(Outcome(action.key, "failed", detail=str(result)))
+
+
+def _settle(run: _Run, plan: Plan) -> None:
+    now = run.client.server_time or run.now()
+    settled = transitions.settle(
+        transitions.drop_intents(run.state, plan.dropped_intents), plan.actions, now=now
+    )
+    for action in plan.actions:
+        if action.kind == Kind.IMPORT and action.task is not None:
+            run.progress(f"task.{action.key}: Importing... [id={action.task.id}]")
+            run.report.outcomes.append(Outcome(action.key, "imported", action.task.id))
+        if action.kind == Kind.FORGET or action.forget_after_import:
+            run.progress(f"task.{action.key}: Forgetting... (state only)")
+            run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
+    if settled != run.state:
+        run.save(settled)
+
+
+def apply_plan(
+    plan: Plan,
+    *,
+    client: AgentTasksClient,
+    store: StateStore,
+    progress: Callable[[str], None],
+    pacing: Pacing = Pacing(),
+    stop: Stop | None = None,
+    now: Callable[[], datetime] = _utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Report:
+    """Apply ``plan``'s actions through ``client``, saving each step to ``store``."""
+    applying = _Run(client, store, progress, pacing, stop or Stop(), now, monotonic, store.state)
+    _settle(applying, plan)
+    for action in plan.actions:
+        if not action.creates:
+            continue
+        if pacing.fail_fast and applying.report.count("failed"):
+            applying.report.outcomes.append(Outcome(action.key, "skipped", detail="--fail-fast"))
+            continue
+        _create(applying, action)
+    for key in plan.unresolved:  # an earlier run's lost answer, still in its window: exit 4
+        if key in applying.state.intents:
+            detail = "an earlier create's answer was lost"
+            applying.report.outcomes.append(Outcome(key, "unconfirmed", detail=detail))
+    if applying.stop.code is None:
+        confirm_unfinished(applying.report.outcomes, applying.state, client, pacing.post_timeout)
+    applying.report.interrupted = applying.stop.code  # a signal during that check counts too
+    return applying.report

@@ -1,0 +1,69 @@
+"""``agenttasks apply [PLANFILE]`` on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import (
+    context,
+    emit,
+    file_option,
+    format_option,
+    lock_timeout_option,
+    selection_options,
+    state_option,
+)
+
+
+@click.command("apply")
+@click.argument("planfile", required=False, type=click.Path(path_type=Path))
+@file_option
+@state_option
+@format_option("text", "json")
+@click.option("--yes", is_flag=True, help="Apply without asking.")
+@click.option("--min-interval", default=1.0, show_default=True, metavar="S", help="Between POSTs.")
+@click.option("--max-create-rate", metavar="R", help="e.g. 80/min,500/h (default), or off.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed create.")
+@click.option("--wait", is_flag=True, help="Follow the tasks this apply touched until they end.")
+@click.option("--timeout", default=3600.0, show_default=True, metavar="S", help="For --wait.")
+@lock_timeout_option
+@selection_options
+@click.pass_context
+def apply_command(
+    ctx: click.Context,
+    planfile: Path | None,
+    files: tuple[Path, ...],
+    state: Path | None,
+    fmt: str,
+    yes: bool,
+    min_interval: float,
+    max_create_rate: str | None,
+    fail_fast: bool,
+    wait: bool,
+    timeout: float,
+    lock_timeout: float | None,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    replace: tuple[str, ...],
+    max_creates: int | None,
+    adopt_window: str,
+) -> int:
+    """Create what is missing and record it in the state file."""
+    from reconciler.commands.apply import ApplyOptions, run_apply
+    from reconciler.commands.plan import Selection
+
+    options = ApplyOptions(
+        fmt, yes, min_interval, max_create_rate, fail_fast, wait, timeout, lock_timeout
+    )
+    selection = Selection(targets, excludes, replace, max_creates, adopt_window)
+    result = run_apply(
+        context(ctx),
+        files=files,
+        state=state,
+        plan_path=planfile,
+        selection=selection,
+        options=options,
+    )
+    return emit(result)

@@ -1,0 +1,235 @@
+"""The command line: parses options, calls one function per command, prints what it returns.
+
+This is the only module that prints or reads the environment, and the one place where an
+``AgentTasksError`` becomes a message and an exit code. Heavy modules (pydantic models, httpx) are
+imported inside the commands so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.options import (
+    context,
+    emit,
+    file_option,
+    format_option,
+    selection_options,
+    state_option,
+)
+from reconciler.commands.context import GlobalOptions
+from reconciler.errors import AgentTasksError, ExitCode, SpecError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agenttasks")
+@click.option(
+    "--api-url", metavar="URL", help="API base URL, or sandbox:PATH for the built-in sandbox."
+)
+@click.option("--api-version", default="2022-11-28", show_default=True, metavar="V")
+@click.option(
+    "--max-wait", default=900.0, show_default=True, metavar="S", help="Longest rate-limit wait."
+)
+@click.option(
+    "--post-timeout", default=30.0, show_default=True, metavar="S", help="POST read timeout."
+)
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each request; show tracebacks of bugs.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    api_url: str | None,
+    api_version: str,
+    max_wait: float,
+    post_timeout: float,
+    no_color: bool,
+    verbose: bool,
+) -> None:
+    """agenttasks: GitHub Copilot cloud-agent tasks as code.
+
+    Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
+    """
+    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    ctx.obj = GlobalOptions(api_url, api_version, max_wait, post_timeout, color, verbose)
+
+
+@cli.command()
+@file_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...], paths: tuple[Path, ...]) -> int:
+    """Check tasks files offline: schema, names, prompt files, duplicates, secrets.
+
+    Files may also be given as arguments (as pre-commit passes them).
+    """
+    from reconciler.commands.validate import run_validate
+
+    return emit(run_validate(files + paths))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the tasks file."""
+    import json
+
+    from reconciler.spec.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def _not_yet(name: str, help_text: str) -> None:
+    @cli.command(
+        name,
+        help=f"{help_text} (not implemented yet)",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def _stub() -> None:
+        raise AgentTasksError(f"'agenttasks {name}' is not implemented yet.")
+
+
+@cli.command("demo")
+@click.pass_context
+def demo_command(ctx: click.Context) -> int:
+    """Run validate, plan, apply and status on the example, against the built-in sandbox."""
+    from reconciler.commands.demo import run_demo
+
+    return emit(run_demo(context(ctx)))
+
+
+@cli.command("plan")
+@file_option
+@state_option
+@format_option("text", "json", "markdown")
+@click.option("--out", type=click.Path(path_type=Path), help="Save the plan for apply PLANFILE.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@selection_options
+@click.pass_context
+def plan_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    replace: tuple[str, ...],
+    max_creates: int | None,
+    adopt_window: str,
+) -> int:
+    """Show what apply would do, and the live state of tracked tasks."""
+    from reconciler.commands.plan import Selection, run_plan
+
+    selection = Selection(targets, excludes, replace, max_creates, adopt_window)
+    return emit(
+        run_plan(
+            context(ctx),
+            files=files,
+            state=state,
+            fmt=fmt,
+            out=out,
+            detailed_exitcode=detailed_exitcode,
+            selection=selection,
+        )
+    )
+
+
+@cli.command("show")
+@click.argument("planfile", type=click.Path(path_type=Path))
+@format_option("text", "json", "markdown")
+@click.pass_context
+def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
+    """Render a saved plan file exactly as plan showed it."""
+    from reconciler.commands.plan import run_show
+
+    return emit(run_show(context(ctx), planfile_path=planfile, fmt=fmt))
+
+
+@cli.command("status")
+@file_option
+@state_option
+@format_option("text", "json")
+@click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
+@click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
+@click.option("--timeout", default=3600.0, show_default=True, metavar="S", help="For --wait.")
+@click.pass_context
+def status_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    fmt: str,
+    check: bool,
+    wait: bool,
+    timeout: float,
+) -> int:
+    """Show the live state of every tracked task, with links."""
+    from reconciler.commands.status import run_status
+
+    result = run_status(
+        context(ctx), files=files, state=state, fmt=fmt, check=check, wait=wait, timeout=timeout
+    )
+    return emit(result)
+
+
+def _register() -> None:
+    # Imported here rather than at the top: these modules import cli_options, not this module.
+    from reconciler.cli.apply import apply_command
+    from reconciler.cli.sandbox import sandbox
+    from reconciler.cli.state import force_unlock_command, import_command, state_group
+
+    for command in (apply_command, import_command, state_group, force_unlock_command, sandbox):
+        cli.add_command(command)
+
+
+_register()
+
+
+def _report(error: AgentTasksError) -> None:
+    if isinstance(error, SpecError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        return
+    click.echo(f"Error: {error}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the command and exit with the code DESIGN §6 assigns."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args or "--verbose" in args
+    code: int
+    try:
+        result = cli.main(args=args, prog_name="agenttasks", standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+    except click.exceptions.Exit as stop:
+        code = stop.exit_code
+    except click.ClickException as error:
+        # click's usage errors exit 2, which plan --detailed-exitcode reserves for "changes".
+        error.show()
+        code = ExitCode.ERROR
+    except click.Abort as stop:
+        # click turns Ctrl-C (and EOF at a prompt) into Abort; Ctrl-C keeps its own exit code.
+        interrupted = isinstance(stop.__cause__ or stop.__context__, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        code = ExitCode.SIGINT if interrupted else ExitCode.ERROR
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = ExitCode.SIGINT
+    except AgentTasksError as error:
+        _report(error)
+        code = error.exit_code
+    except Exception as bug:  # the one place that turns a bug into exit 70
+        click.echo(
+            f"Internal error: {type(bug).__name__}. This is a bug in agenttasks {__version__};"
+            " please report it with the command you ran (add -v for the traceback).",
+            err=True,
+        )
+        if verbose:
+            click.echo(traceback.format_exc(), err=True)
+        code = ExitCode.BUG
+    sys.exit(code)

@@ -1,0 +1,113 @@
+"""CLI commands that read or hand-edit the state: import, state list/show/rm, force-unlock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import (
+    context,
+    emit,
+    file_option,
+    lock_timeout_option,
+    state_option,
+)
+
+
+@click.command("import")
+@file_option
+@state_option
+@lock_timeout_option
+@click.argument("key")
+@click.argument("task_id")
+@click.option("--force", is_flag=True, help="Record it even if its prompt differs.")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    lock_timeout: float | None,
+    key: str,
+    task_id: str,
+    force: bool,
+) -> int:
+    """Record an existing task under a declared key."""
+    from reconciler.commands.state_edit import run_import
+
+    result = run_import(
+        context(ctx),
+        files=files,
+        state=state,
+        key=key,
+        task_id=task_id,
+        force=force,
+        lock_timeout=lock_timeout,
+    )
+    return emit(result)
+
+
+@click.group("state")
+def state_group() -> None:
+    """Inspect or hand-edit the state file."""
+
+
+@state_group.command("list")
+@file_option
+@state_option
+def state_list(files: tuple[Path, ...], state: Path | None) -> int:
+    """List tracked keys: key, repository, task id, last state seen."""
+    from reconciler.commands.state_edit import run_list
+
+    return emit(run_list(files=files, state=state))
+
+
+@state_group.command("show")
+@file_option
+@state_option
+@click.argument("key")
+def state_show(files: tuple[Path, ...], state: Path | None, key: str) -> int:
+    """Show a key's record as JSON."""
+    from reconciler.commands.state_edit import run_show
+
+    return emit(run_show(files=files, state=state, key=key))
+
+
+@state_group.command("rm")
+@file_option
+@state_option
+@lock_timeout_option
+@click.argument("key")
+@click.option("--tombstone", is_flag=True, help="Remove the key's tombstone instead.")
+@click.pass_context
+def state_rm(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: Path | None,
+    lock_timeout: float | None,
+    key: str,
+    tombstone: bool,
+) -> int:
+    """Forget a key's record (the task is untouched on GitHub)."""
+    from reconciler.commands.state_edit import run_rm
+
+    result = run_rm(
+        context(ctx),
+        files=files,
+        state=state,
+        key=key,
+        tombstone=tombstone,
+        lock_timeout=lock_timeout,
+    )
+    return emit(result)
+
+
+@click.command("force-unlock")
+@file_option
+@state_option
+@click.argument("lock_id")
+def force_unlock_command(files: tuple[Path, ...], state: Path | None, lock_id: str) -> int:
+    """Clear the lock record a dead process left behind."""
+    from reconciler.commands.state_edit import run_force_unlock
+
+    return emit(run_force_unlock(files=files, state=state, lock_id=lock_id))

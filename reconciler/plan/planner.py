@@ -1,0 +1,315 @@
+"""The planner: (desired, state, remote, now) → Plan. Pure: it owns identity and matching rules.
+
+Keys are decided in a fixed order — unresolved intents first, then declared keys, then records no
+longer declared, each sorted by key — and a remote task claimed by one key is never offered to
+another, so the plan depends neither on the YAML's order nor on the listings' (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+
+from reconciler.errors import StateConflict, TooManyCreates
+from reconciler.models import Desired, DesiredTask, OnChange, RemoteTask
+from reconciler.plan.liveview import drift, statuses
+from reconciler.plan.model import Action, Attention, Kind, Plan, sort_actions
+from reconciler.plan.remote import LOOKBACK, Remote, candidate_ids, matching, settle_window
+from reconciler.spec.schema import DEFAULT_MAX_CREATES
+from reconciler.state.format import EarlierRun, Intent, Record, State
+
+DEFAULT_ADOPT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line adds to a plan."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replace: frozenset[str] = frozenset()
+    max_creates: int | None = None
+    adopt_window: timedelta = DEFAULT_ADOPT_WINDOW
+    post_timeout: float = 30.0
+
+    def selects(self, key: str) -> bool:
+        """Whether ``--target``/``--exclude`` leave ``key`` in the plan."""
+        wanted = not self.targets or any(fnmatchcase(key, t) for t in self.targets)
+        return wanted and not any(fnmatchcase(key, e) for e in self.excludes)
+
+
+@dataclass
+class _Run:
+    desired: Desired
+    state: State
+    remote: Remote
+    now: datetime
+    options: Options
+    known: set[str]
+    claimed: set[str] = field(default_factory=set)
+    actions: list[Action] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    attention: list[Attention] = field(default_factory=list)
+
+
+def _changed_fields(record: Record, task: DesiredTask) -> str:
+    if record.repo.lower() != task.repo_key:
+        return "repository changed"
+    if record.body is None:
+        return "spec changed"
+    old, new = record.body.to_json(), task.body.to_json()
+    names = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    return f"{', '.join(names) or 'spec'} changed"
+
+
+def _resolve_intent(run: _Run, key: str, intent: Intent) -> bool:
+    """Plan an import for a matched intent; True when the key is settled for this plan."""
+    started = intent.server_time or intent.started_at
+    ids = candidate_ids(run.remote, intent.repo.lower(), known=run.known, since=started - LOOKBACK)
+    found = matching(run.remote, intent.body, ids, claimed=run.claimed)
+    if len(found) > 1:
+        listed = ", ".join(d.id for d in found)
+        raise StateConflict(
+            f"the unfinished create of '{key}' matches {len(found)} tasks ({listed}); choose the"
+            f" right one with: agenttasks import {key} TASK_ID"
+        )
+    if found:
+        run.claimed.add(found[0].id)
+        declared = key in run.desired.tasks
+        record = run.state.tasks.get(key)
+        run.actions.append(
+            Action(
+                key,
+                Kind.IMPORT,
+                intent.repo,
+                reason="the create whose answer was lost did start this task",
+                body=intent.body,
+                digest=intent.digest,
+                attempt=intent.attempt,
+                task=found[0],
+                old_task_id=record.task_id if record else None,
+                earlier_runs=intent.earlier_runs,
+                forget_after_import=not declared,
+            )
+        )
+        return True
+    if run.now < started + settle_window(run.options.post_timeout):
+        run.unresolved.append(key)
+        return True
+    run.dropped.append(key)
+    return False
+
+
+def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
+    tombstone = run.state.tombstones.get(key)
+    if tombstone and key not in run.options.replace:
+        when = tombstone.forgotten_at.date().isoformat()
+        run.attention.append(
+            Attention(key, f"was run and forgotten on {when}; use --replace {key} to run it again")
+        )
+        return
+    written = run.state.written_at
+    since = written - LOOKBACK if written else run.now - run.options.adopt_window
+    ids = (
+        [] if tombstone else candidate_ids(run.remote, task.repo_key, known=run.known, since=since)
+    )
+    found = matching(run.remote, task.body, ids, claimed=run.claimed)
+    run.claimed.update(d.id for d in found)
+    if found:
+        others = tuple(
+            EarlierRun(task_id=d.id, state=d.state, note="started from the same spec")
+            for d in found[1:]
+        )
+        note = (
+            (f"{len(others)} older task(s) from the same spec kept as earlier runs",)
+            if others
+            else ()
+        )
+        run.actions.append(
+            Action(
+                key,
+                Kind.IMPORT,
+                task.repo,
+                "a task started from this spec exists on GitHub",
+                body=task.body,
+                digest=task.digest,
+                task=found[0],
+                earlier_runs=others,
+                notes=note,
+            )
+        )
+        return
+    reason = "forgotten earlier; --replace runs it again" if tombstone else "not created yet"
+    run.actions.append(
+        Action(key, Kind.CREATE, task.repo, reason, body=task.body, digest=task.digest)
+    )
+
+
+def _new_task(
+    key: str,
+    kind: Kind,
+    task: DesiredTask,
+    record: Record,
+    reason: str,
+    *,
+    remote: RemoteTask | None,
+) -> Action:
+    attempt = (
+        record.attempt + 1
+        if kind == Kind.RERUN
+        else (1 if kind == Kind.REPLACE else record.attempt)
+    )
+    return Action(
+        key,
+        kind,
+        task.repo,
+        reason,
+        body=task.body,
+        digest=task.digest,
+        attempt=attempt,
+        task=remote,
+        old_task_id=record.task_id,
+    )
+
+
+def _unchanged(key: str, record: Record, remote: RemoteTask | None, note: str = "") -> Action:
+    return Action(
+        key,
+        Kind.NOOP,
+        record.repo,
+        attempt=record.attempt,
+        task=remote,
+        old_task_id=record.task_id,
+        notes=(note,) if note else (),
+    )
+
+
+def _retry_reason(task: DesiredTask, record: Record, remote: RemoteTask) -> str | None:
+    retry = task.retry
+    if retry is None or remote.archived_at is not None:  # archived tasks are never re-run
+        return None
+    if remote.state.value not in retry.on or record.attempt >= retry.max_attempts:
+        return None
+    return f"ended {remote.state.value} (attempt {record.attempt} of {retry.max_attempts})"
+
+
+def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
+    repo_key = record.repo.lower()
+    remote = run.remote.task(repo_key, record.task_id)
+    if record.digest != task.digest:
+        changed = _changed_fields(record, task)
+        if task.on_change == OnChange.REPLACE:
+            reason = f"{changed}; task {record.task_id} stays on GitHub as it is"
+            run.actions.append(_new_task(key, Kind.REPLACE, task, record, reason, remote=remote))
+        else:
+            note = f"{changed}, but on_change: ignore keeps task {record.task_id}"
+            run.actions.append(_unchanged(key, record, remote, note))
+        return
+    if key in run.options.replace:
+        run.actions.append(_new_task(key, Kind.RERUN, task, record, "--replace", remote=remote))
+        return
+    if remote is not None:
+        retry = _retry_reason(task, record, remote)
+        if retry:
+            run.actions.append(_new_task(key, Kind.RERUN, task, record, retry, remote=remote))
+        else:
+            run.actions.append(_unchanged(key, record, remote))
+        return
+    listing = run.remote.listings.get(repo_key)
+    if (
+        listing is not None
+        and listing.ok
+        and record.creator_id == run.remote.user_id
+        and record.task_id in run.remote.gone
+    ):
+        reason = f"task {record.task_id} is gone from GitHub (its GET answered 404)"
+        run.actions.append(_new_task(key, Kind.RECREATE, task, record, reason, remote=None))
+        return
+    run.actions.append(_unchanged(key, record, None, _missing_reason(run, record)))
+
+
+def _missing_reason(run: _Run, record: Record) -> str:
+    listing = run.remote.listings.get(record.repo.lower())
+    if listing is not None and not listing.ok:
+        return f"{record.repo} answered {listing.status} to the listing: not found or no access"
+    if record.creator_id != run.remote.user_id:
+        return (
+            f"task {record.task_id} was created by user {record.creator_id}, not this token's"
+            f" user ({run.remote.user_id}), and this token cannot see it"
+        )
+    return f"task {record.task_id} could not be found"
+
+
+def _guard(run: _Run, actions: tuple[Action, ...]) -> None:
+    creates = sum(a.creates for a in actions)
+    option, setting = run.options.max_creates, run.desired.max_creates
+    limit = (
+        option if option is not None else setting if setting is not None else DEFAULT_MAX_CREATES
+    )
+    if creates <= limit:
+        return
+    source = (
+        "--max-creates"
+        if option is not None
+        else f"settings.max_creates in {run.desired.settings_file}"
+        if setting is not None
+        else "the default max_creates"
+    )
+    raise TooManyCreates(
+        f"this plan would create {creates} tasks, more than {limit} ({source}); if that is"
+        f" intended, raise settings.max_creates or pass --max-creates {creates}"
+    )
+
+
+def plan(
+    desired: Desired, state: State, remote: Remote, now: datetime, options: Options = Options()
+) -> Plan:
+    """Decide every key's action (DESIGN §4); raise on an ambiguous intent or too many creates."""
+    run = _Run(desired, state, remote, now, options, known=set(state.known_task_ids))
+    settled = {
+        key
+        for key in sorted(state.intents)
+        if options.selects(key) and _resolve_intent(run, key, state.intents[key])
+    }
+    for key in sorted(desired.tasks):
+        if key in settled or not options.selects(key):
+            continue
+        record = state.tasks.get(key)
+        if record is None:
+            _recordless(run, key, desired.tasks[key])
+        else:
+            _tracked(run, key, desired.tasks[key], record)
+    for key in sorted(state.tasks):
+        if key not in desired.tasks and key not in settled and options.selects(key):
+            record = state.tasks[key]
+            reason = f"no longer declared; task {record.task_id} keeps running on GitHub"
+            remote_task = remote.task(record.repo.lower(), record.task_id)
+            run.actions.append(
+                Action(
+                    key,
+                    Kind.FORGET,
+                    record.repo,
+                    reason,
+                    task=remote_task,
+                    old_task_id=record.task_id,
+                )
+            )
+    actions = sort_actions(run.actions)
+    _guard(run, actions)
+    return Plan(
+        actions=actions,
+        statuses=statuses(state, run.actions, run.unresolved),
+        attention=tuple(sorted(run.attention, key=lambda a: a.key)),
+        drift=drift(state, run.actions),
+        unresolved=tuple(sorted(run.unresolved)),
+        dropped_intents=tuple(sorted(run.dropped)),
+        targeted=bool(options.targets or options.excludes),
+        declared=len(desired.tasks),
+        tracked=len(state.tasks),
+        repositories=len(
+            {t.repo_key for t in desired.tasks.values()}
+            | {r.repo.lower() for r in state.tasks.values()}
+        ),
+    )

@@ -1,0 +1,175 @@
+"""Ask the API, as cheaply as possible, what the planner needs to know (DESIGN §4 "Refresh").
+
+Per repository: one filtered listing (``sort=created_at``, ascending, 100 a page, ``creator_id`` and
+``since`` narrowed to what the state and the declared keys can need); the archived listing only when
+two or more tracked ids are missing from it, else one GET per missing id; one GET per match
+candidate. Repositories are listed concurrently. A failed listing is never read as empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from reconciler.errors import NotFound
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.endpoints import ListParams
+from reconciler.models import Desired, RemoteTask
+from reconciler.plan.planner import Options
+from reconciler.plan.remote import LOOKBACK, Remote, RepoListing, candidate_ids
+from reconciler.state.format import State
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to ask one repository's listing."""
+
+    repo: str
+    since: datetime | None
+    creator_ids: tuple[int, ...]
+    match_since: datetime | None  # the oldest a match candidate may be; None: no matching here
+
+
+def queries(
+    desired: Desired, state: State, user_id: int, now: datetime, options: Options
+) -> dict[str, Query]:
+    """The listing query of each repository, keyed by lower-cased name. Pure."""
+    bounds: dict[str, list[datetime]] = {}
+    names: dict[str, str] = {}
+    creators: dict[str, set[int]] = {}
+    matchers: dict[str, list[datetime]] = {}
+
+    def add(repo: str, bound: datetime, creator: int | None = None, *, match: bool = False) -> None:
+        key = repo.lower()
+        names.setdefault(key, repo)
+        bounds.setdefault(key, []).append(bound)
+        creators.setdefault(key, {user_id}).update({creator} if creator is not None else set())
+        if match:
+            matchers.setdefault(key, []).append(bound)
+
+    for key, record in state.tasks.items():
+        if options.selects(key):
+            add(record.repo, record.created_at, record.creator_id)
+    for key, intent in state.intents.items():
+        if options.selects(key):
+            add(intent.repo, (intent.server_time or intent.started_at) - LOOKBACK, match=True)
+    recordless = state.written_at - LOOKBACK if state.written_at else now - options.adopt_window
+    for key, task in desired.tasks.items():
+        if options.selects(key) and key not in state.tasks and key not in state.tombstones:
+            add(task.repo, recordless, match=True)
+        elif options.selects(key) and task.repo_key not in names:
+            add(task.repo, now)
+    return {
+        key: Query(
+            names[key],
+            min(bounds[key]),
+            tuple(sorted(creators[key])),
+            min(matchers[key]) if key in matchers else None,
+        )
+        for key in sorted(names)
+    }
+
+
+def _params(query: Query, *, archived: bool = False) -> ListParams:
+    return ListParams(
+        per_page=100,
+        sort="created_at",
+        direction="asc",
+        since=query.since,
+        creator_ids=query.creator_ids,
+        is_archived=True if archived else None,
+    )
+
+
+def _concurrently(client: AgentTasksClient, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    todo = list(items)
+    if not todo:
+        return []
+    workers = max(1, min(client.settings.concurrency, len(todo)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
+        return list(pool.map(work, todo))
+
+
+def _listing(client: AgentTasksClient, query: Query) -> RepoListing:
+    try:
+        tasks = client.list_repo_tasks(query.repo, _params(query)).tasks
+    except NotFound:
+        return RepoListing(status=404)
+    return RepoListing(tasks=tasks)
+
+
+def _tracked_ids(state: State, options: Options) -> dict[str, list[str]]:
+    """The selected records' task ids by lower-cased repository (one pass over the state)."""
+    tracked: dict[str, list[str]] = {}
+    for key, record in state.tasks.items():
+        if options.selects(key):
+            tracked.setdefault(record.repo.lower(), []).append(record.task_id)
+    return tracked
+
+
+def _missing_ids(tracked: list[str], listing: RepoListing) -> list[str]:
+    listed = {t.id for t in listing.tasks}
+    return sorted(task_id for task_id in tracked if task_id not in listed)
+
+
+def _find_missing(
+    client: AgentTasksClient, query: Query, missing: list[str]
+) -> tuple[list[RemoteTask], set[str]]:
+    """Tasks found again (archived, or beyond the filters), and ids the API says are gone."""
+    if len(missing) >= 2:
+        archived = client.list_repo_tasks(query.repo, _params(query, archived=True)).tasks
+        found = [t for t in archived if t.id in missing]
+        return found, set(missing) - {t.id for t in found}
+    found_one: list[RemoteTask] = []
+    gone: set[str] = set()
+    for task_id in missing:
+        try:
+            found_one.append(client.get_task(query.repo, task_id))
+        except NotFound:
+            gone.add(task_id)
+    return found_one, gone
+
+
+def refresh(
+    client: AgentTasksClient, desired: Desired, state: State, now: datetime, options: Options
+) -> Remote:
+    """Everything the planner needs from the API, in as few requests as DESIGN §4 allows."""
+    user_id = client.user_id()
+    plan = queries(desired, state, user_id, now, options)
+    listings = dict(
+        zip(plan, _concurrently(client, lambda q: _listing(client, q), plan.values()), strict=True)
+    )
+    tracked = _tracked_ids(state, options)
+    missing = {
+        key: ids
+        for key, listing in listings.items()
+        if listing.ok and (ids := _missing_ids(tracked.get(key, []), listing))
+    }
+    found: dict[str, RemoteTask] = {}
+    gone: set[str] = set()
+    for tasks, gone_ids in _concurrently(
+        client, lambda k: _find_missing(client, plan[k], missing[k]), missing
+    ):
+        found.update({t.id: t for t in tasks})
+        gone |= gone_ids
+    remote = Remote(user_id, listings, found, frozenset(gone))
+    known = set(state.known_task_ids)
+    candidates = sorted(
+        {
+            task_id
+            for key, query in plan.items()
+            if query.match_since is not None
+            for task_id in candidate_ids(remote, key, known=known, since=query.match_since)
+        }
+    )
+    by_id = {t.id: (key, t) for key, listing in listings.items() for t in listing.tasks}
+    details = _concurrently(
+        client, lambda i: client.get_task(plan[by_id[i][0]].repo, i), candidates
+    )
+    return Remote(user_id, listings, found, frozenset(gone), {d.id: d for d in details})

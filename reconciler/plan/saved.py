@@ -1,0 +1,139 @@
+"""The saved plan (``plan --out``): its JSON format, ``plan_id``, and the staleness checks. Pure.
+
+A saved plan holds everything needed to re-render it (so ``show`` prints it byte for byte, ages
+measured from ``created_at``) and to check, before applying, that nothing moved since it was made:
+the state's lineage and serial and the digest of the desired set. It never holds a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from reconciler import __version__
+from reconciler.errors import StateConflict, UsageError
+from reconciler.models import Desired
+from reconciler.plan.model import Action, Plan
+
+FORMAT = 1
+_PLAN = TypeAdapter(Plan)
+
+
+class SavedPlan(BaseModel):
+    """A plan as written by ``plan --out``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: int = FORMAT
+    plan_id: str
+    created_at: datetime
+    tool_version: str
+    lineage: str | None
+    serial: int
+    state_path: str
+    files: tuple[str, ...]
+    desired_digest: str
+    plan: dict[str, Any]
+
+    def restore(self) -> Plan:
+        """The plan itself."""
+        return _PLAN.validate_python(self.plan)
+
+
+def desired_digest(desired: Desired) -> str:
+    """SHA-256 of the normalised desired set: each key's repository, spec and policies."""
+    items = [
+        [
+            key,
+            task.repo_key,
+            task.digest,
+            task.on_change.value,
+            sorted(task.retry.on) if task.retry else None,
+            task.retry.max_attempts if task.retry else None,
+        ]
+        for key, task in sorted(desired.tasks.items())
+    ]
+    data = json.dumps([items, desired.max_creates], separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _action_identity(action: Action) -> dict[str, Any]:
+    """What an action does, without live states or times."""
+    return {
+        "key": action.key,
+        "kind": action.kind.value,
+        "repo": action.repo,
+        "body": action.body.to_json() if action.body else None,
+        "digest": action.digest,
+        "attempt": action.attempt,
+        "task_id": action.task.id if action.task else None,
+        "old_task_id": action.old_task_id,
+        "forget_after_import": action.forget_after_import,
+        "earlier_runs": [run.task_id for run in action.earlier_runs],
+    }
+
+
+def plan_id(*, lineage: str | None, serial: int, digest: str, plan: Plan) -> str:
+    """The same inputs always give the same id: no times, no live states."""
+    actions = [_action_identity(a) for a in plan.actions]
+    data = json.dumps(
+        [FORMAT, lineage, serial, digest, actions], separators=(",", ":"), sort_keys=True
+    )
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def save_plan(
+    plan: Plan,
+    *,
+    desired: Desired,
+    lineage: str | None,
+    serial: int,
+    state_path: str,
+    created_at: datetime,
+) -> str:
+    """The saved plan's JSON text."""
+    digest = desired_digest(desired)
+    saved = SavedPlan(
+        plan_id=plan_id(lineage=lineage, serial=serial, digest=digest, plan=plan),
+        created_at=created_at,
+        tool_version=__version__,
+        lineage=lineage,
+        serial=serial,
+        state_path=state_path,
+        files=desired.files,
+        desired_digest=digest,
+        plan=_PLAN.dump_python(plan, mode="json"),
+    )
+    return json.dumps(saved.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def load_plan(text: str, *, path: str) -> SavedPlan:
+    """Read a saved plan, or say why it is not one."""
+    try:
+        raw = json.loads(text)
+        if isinstance(raw, dict) and isinstance(raw.get("format"), int) and raw["format"] > FORMAT:
+            raise UsageError(f"{path} is a plan of a newer format; upgrade agenttasks to apply it")
+        return SavedPlan.model_validate(raw)
+    except (json.JSONDecodeError, ValidationError):
+        raise UsageError(
+            f"{path} is not a saved plan (make one with: agenttasks plan --out FILE)"
+        ) from None
+
+
+def check_current(saved: SavedPlan, *, lineage: str | None, serial: int, desired: Desired) -> None:
+    """Refuse a plan made for another state, a stale state, or other tasks files (exit 5)."""
+    if saved.lineage is not None and saved.lineage != lineage:
+        raise StateConflict(
+            f"the saved plan was made for a different state ({saved.state_path}); run plan again"
+        )
+    if saved.serial != serial or (saved.lineage is None and lineage is not None):
+        raise StateConflict(
+            f"the saved plan is stale: the state changed since it was made (serial {saved.serial},"
+            f" now {serial}); run plan again"
+        )
+    if desired_digest(desired) != saved.desired_digest:
+        raise StateConflict("the tasks files changed since the plan was made; run plan again")

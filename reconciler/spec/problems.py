@@ -1,0 +1,124 @@
+"""Turn pydantic validation errors on a loaded YAML tree into ``file:line:col`` problems.
+
+Each error's ``loc`` is walked through ruamel's round-trip containers, which know where each key
+and value stands. Messages name the field as a dotted path and never echo the value (a value may be
+a secret pasted by mistake).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from reconciler.errors import Position, Problem
+from reconciler.spec.names import key_problem
+from reconciler.spec.schema import FIELDS
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "bool_type": "a boolean (true or false)",
+    "int_type": "an integer",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+def position_of(root: Any, loc: Sequence[int | str], file: str, *, key: bool = False) -> Position:
+    """Where ``loc`` points in the tree (its key with ``key``); the nearest parent when missing."""
+    line, col = _start(root)
+    node = root
+    for index, step in enumerate(loc):
+        if step == "[key]":
+            break
+        is_key = (index + 1 < len(loc) and loc[index + 1] == "[key]") or (
+            key and index == len(loc) - 1
+        )
+        if isinstance(node, CommentedMap) and step in node:
+            is_last = index == len(loc) - 1
+            key_line, key_col, value_line, value_col = node.lc.data[step]
+            use_key = is_key or (is_last and isinstance(node[step], CommentedMap | CommentedSeq))
+            line, col = (key_line, key_col) if use_key else (value_line, value_col)
+            node = node[step]
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
+            line, col = node.lc.item(step)
+            node = node[step]
+        else:
+            break
+    return Position(file, line + 1, col + 1)
+
+
+def _start(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return 0, 0
+    return lc.line, lc.col
+
+
+def dotted(loc: Sequence[int | str]) -> str:
+    """``('tasks', 'x', 'retry', 'on', 0)`` → ``tasks.x.retry.on[0]``."""
+    text = ""
+    for step in loc:
+        if step == "[key]":
+            continue
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _model_for(loc: Sequence[int | str]) -> str:
+    path = [s for s in loc if isinstance(s, str)]
+    if path[:1] == ["tasks"] and len(path) >= 2:
+        return "retry" if path[2:3] == ["retry"] else "task"
+    if path[:1] in (["settings"], ["defaults"]):
+        return "retry" if path[1:2] == ["retry"] else path[0]
+    return ""
+
+
+def _unknown_field(loc: Sequence[int | str]) -> str:
+    name = str(loc[-1])
+    known = list(FIELDS[_model_for(loc[:-1])].model_fields)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+    parent = dotted(loc[:-1])
+    return f"{parent + ': ' if parent else ''}unknown field '{name}'{hint}"
+
+
+def message_for(error: ErrorDetails, root: Any) -> str:
+    """One human sentence for one pydantic error."""
+    loc, kind, ctx = error["loc"], error["type"], error.get("ctx") or {}
+    where = dotted(loc)
+    if kind == "extra_forbidden":
+        return _unknown_field(loc)
+    if kind == "missing":
+        hint = " (add 'version: 1')" if loc == ("version",) else ""
+        return f"missing required field '{where}'{hint}"
+    if loc == ("version",):
+        return "unsupported version; this agenttasks reads 'version: 1'"
+    if kind == "string_pattern_mismatch" and "[key]" in loc:
+        return f"{where}: {key_problem(str(loc[-2]))}"
+    if kind in _TYPE_WORDS:
+        return f"{where}: must be {_TYPE_WORDS[kind]}"
+    if kind == "literal_error":
+        return f"{where}: must be one of {ctx.get('expected', '')}"
+    if kind == "too_short" and where.endswith(".on"):
+        return f"{where}: must list at least one state"
+    if kind in ("repository", "prompt"):
+        return f"{where}: {error['msg']}"
+    return f"{where}: {error['msg'][0].lower()}{error['msg'][1:]}"
+
+
+def problems(error: ValidationError, root: Any, file: str) -> list[Problem]:
+    """Every error of a validation, each at its place."""
+    return [
+        Problem(
+            position_of(root, e["loc"], file, key=e["type"] == "extra_forbidden"),
+            message_for(e, root),
+        )
+        for e in error.errors(include_url=False, include_input=False)
+    ]
