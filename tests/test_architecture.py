@@ -2,67 +2,172 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.architecture import IMPURE_IMPORTS, Contract, violations
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "reconciler"
 
-# The functional core: values in, values out. No I/O, clock, environment or terminal.
-CORE = [
-    "errors",
-    "models",
-    "names",
-    "tasksfile",
-    "safeyaml",
-    "digest",
-    "secretscan",
-    "specerrors",
-    "speccross",
-    "api",
-    "urls",
-    "ratelimit",
-    "diagnose",
-    "planner",
-    "plan",
-    "remote",
-    "liveview",
-    "planfile",
-    "statefile",
-    "transitions",
-    "applyreport",
-    "render",
-    "render_common",
-    "render_blocks",
-    "render_text",
-    "render_json",
-    "render_markdown",
-]
-FORBIDDEN = {"httpx", "click", "os", "time", "subprocess", "socket", "aiohttp", "shutil"}
+# The contract, written once. docs/architecture.md draws it; this is what the build enforces.
+CONTRACT = Contract(
+    package="reconciler",
+    layers=(
+        ("__main__",),
+        ("cli",),
+        ("commands",),
+        ("render",),
+        ("apply",),
+        ("plan",),
+        ("spec", "state", "github", "sandbox"),
+        ("models", "defaults", "failpoints"),
+        ("errors", "__init__"),
+    ),
+    # Everything else is pure. Each entry is here because it reads or writes the world.
+    shell=(
+        "__init__",  # keeps httpx's own CLI from loading (sys.modules): bench/startup.py
+        "__main__",
+        "failpoints",  # test-only crash points read from the environment
+        "spec.load",  # reads tasks files and prompt files
+        "github.auth",  # runs `gh auth token`
+        "github.exchange",  # the one httpx exchange
+        "github.client",  # retries, waits, pages, the fan-out's threads
+        "state.lock",  # fcntl lock and its holder record
+        "state.store",  # atomic fsynced saves
+        "plan.refresh",  # lists the API
+        "apply.run",  # creates tasks; signals
+        "apply.recheck",  # lists the API at the end of an apply
+        "apply.follow",  # polls the API for --wait
+        "render.live",  # draws on the terminal (rich)
+        "commands.*",
+        "cli.*",
+        "sandbox",  # the sandbox's Python API re-exports its adapters
+        "sandbox.clock",  # the real clock
+        "sandbox.inprocess",  # httpx transport and a lock
+        "sandbox.transport",
+        "sandbox.url",  # sandbox:PATH, a data file
+        "sandbox.persist",
+        "sandbox.serve",  # aiohttp on a socket
+    ),
+    standalone="sandbox",
+    # Only these open a sandbox: choosing the transport for sandbox:PATH, and `sandbox serve`.
+    standalone_importers=("commands.context", "cli.sandbox"),
+)
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+def test_the_package_keeps_its_contract() -> None:
+    assert violations(PACKAGE, CONTRACT) == []
 
 
-def test_every_core_module_exists() -> None:
-    assert [m for m in CORE if not (PACKAGE / f"{m}.py").exists()] == []
+def _package(root: Path, files: dict[str, str]) -> Path:
+    for name, text in {**LEGAL, **files}.items():
+        path = root / "reconciler" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "reconciler"
 
 
-@pytest.mark.parametrize("module", CORE)
-def test_core_modules_do_no_io(module: str) -> None:
-    assert _imports(PACKAGE / f"{module}.py") & FORBIDDEN == set()
+# A small legal package in the contract's shape: every rule holds for it.
+LEGAL = {
+    "__init__.py": "",
+    "errors.py": "class AgentTasksError(Exception): ...\n",
+    "models.py": "from reconciler.errors import AgentTasksError\n",
+    "plan/__init__.py": "",
+    "plan/model.py": "from reconciler import models\n",
+    "plan/refresh.py": "import threading\nfrom reconciler.plan import model\n",
+    "commands/__init__.py": "",
+    "commands/context.py": "import os\nfrom reconciler.sandbox import wire\n",
+    "sandbox/__init__.py": "",
+    "sandbox/wire.py": "from reconciler.sandbox import other\n",
+    "sandbox/other.py": "",
+}
+SMALL = Contract(
+    package="reconciler",
+    layers=(("commands",), ("plan",), ("sandbox", "spec"), ("models",), ("errors", "__init__")),
+    shell=("plan.refresh", "commands.*"),
+    standalone="sandbox",
+    standalone_importers=("commands.context",),
+)
+
+
+def test_the_small_package_is_legal(tmp_path: Path) -> None:
+    assert violations(_package(tmp_path, {}), SMALL) == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        IMPURE_IMPORTS
+        & {"os", "time", "httpx", "click", "subprocess", "socket", "threading", "random"}
+    ),
+)
+def test_a_core_module_importing_io_is_refused(tmp_path: Path, module: str) -> None:
+    root = _package(tmp_path, {"plan/model.py": f"from {module} import x\n"})
+    assert violations(root, SMALL) == [f"reconciler.plan.model: pure, but imports {module}"]
+
+
+def test_a_function_local_import_and_a_clock_read_are_seen(tmp_path: Path) -> None:
+    text = "from datetime import datetime\n\ndef f():\n    import time\n    return datetime.now()\n"
+    root = _package(tmp_path, {"plan/model.py": text})
+    assert violations(root, SMALL) == [
+        "reconciler.plan.model: pure, but imports time",
+        "reconciler.plan.model: pure, but calls now()",
+    ]
+
+
+def test_a_new_module_is_pure_until_declared_shell(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"plan/fresh.py": "import os\n"})
+    assert violations(root, SMALL) == ["reconciler.plan.fresh: pure, but imports os"]
+
+
+def test_a_pure_module_leaning_on_a_shell_module_is_refused(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"plan/model.py": "from reconciler.plan.refresh import go\n"})
+    assert violations(root, SMALL) == [
+        "reconciler.plan.model: pure, but imports shell reconciler.plan.refresh",
+        "reconciler.plan.model: pure, but imports shell reconciler.plan.refresh.go",
+    ]
+
+
+def test_a_lower_package_importing_a_higher_one_is_refused(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"models.py": "from reconciler.plan import model\n"})
+    assert violations(root, SMALL) == [
+        "reconciler.models: imports reconciler.plan, a higher layer",
+        "reconciler.models: imports reconciler.plan.model, a higher layer",
+    ]
+
+
+def test_siblings_of_one_layer_are_independent(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path, {"spec/__init__.py": "", "spec/load.py": "import reconciler.sandbox.other\n"}
+    )
+    found = violations(root, SMALL)
+    assert "reconciler.spec.load: imports reconciler.sandbox.other, an independent sibling" in found
+
+
+def test_the_sandbox_importing_client_code_is_refused(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path, {"sandbox/other.py": "from reconciler.errors import AgentTasksError\n"}
+    )
+    assert violations(root, SMALL) == [
+        "reconciler.sandbox.other: the sandbox imports reconciler.errors",
+        "reconciler.sandbox.other: the sandbox imports reconciler.errors.AgentTasksError",
+    ]
+
+
+def test_only_the_boundary_imports_the_sandbox(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"commands/plan.py": "from reconciler.sandbox import wire\n"})
+    assert violations(root, SMALL) == [
+        "reconciler.commands.plan: imports the sandbox outside its boundary"
+    ]
+
+
+def test_a_module_outside_every_layer_is_refused(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"stray.py": ""})
+    assert violations(root, SMALL) == ["reconciler.stray: not in any layer of the contract"]
 
 
 _PROBE = """
@@ -72,7 +177,8 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = sorted(m for m in ("httpx", "aiohttp", "reconciler.github.client", "pydantic") if m in sys.modules)
+heavy = ("httpx", "aiohttp", "reconciler.github.client", "pydantic")
+heavy = sorted(m for m in heavy if m in sys.modules)
 sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
 """
 
@@ -91,26 +197,32 @@ def test_help_and_validate_never_import_httpx(args: list[str], heavy: str) -> No
 
 def test_the_api_client_does_not_import_httpx_command_line() -> None:
     """httpx's own CLI (rich, pygments) would cost every networked command 40 ms of start-up."""
-    probe = "import sys, reconciler.github.client; print(sorted({'rich', 'pygments'} & set(sys.modules)))"
+    probe = (
+        "import sys, reconciler.github.client;"
+        " print(sorted({'rich', 'pygments'} & set(sys.modules)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout == "[]\n"
 
 
-def test_ruff_bans_unittest_mock(tmp_path: Path) -> None:
-    sample = ROOT / "tests" / "_banned_sample.py"
-    sample.write_text("from unittest import mock\n\nmock.patch('x')\n")
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", str(sample)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    finally:
-        sample.unlink()
+def test_ruff_bans_unittest_mock() -> None:
+    """The project's ruff configuration refuses mocks; checked on text fed to ruff's stdin, so
+    nothing is written into the source tree. Skipped where ruff (the ``dev`` extra) is absent."""
+    pytest.importorskip("ruff")
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "ruff", "check", "--no-cache"),
+            *("--config", str(ROOT / "pyproject.toml")),
+            *("--stdin-filename", str(ROOT / "tests" / "sample.py"), "-"),
+        ],
+        input="from unittest import mock\n\nmock.patch('x')\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert "TID251" in result.stdout
     assert "use the sandbox" in result.stdout

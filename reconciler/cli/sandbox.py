@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from reconciler.errors import UsageError
+
 
 @click.group()
 def sandbox() -> None:
@@ -38,17 +40,21 @@ def sandbox_serve(
     faults: tuple[str, ...],
 ) -> None:
     """Serve the sandbox over HTTP until interrupted."""
+    from reconciler.sandbox.badinput import SandboxInputError
     from reconciler.sandbox.serve import serve
 
-    serve(
-        host=host,
-        port=port,
-        data=data,
-        token=token,
-        user_id=user_id,
-        repos=[r for r in (repos or "").split(",") if r],
-        speed=speed,
-        seed=seed,
-        latency_ms=latency_ms,
-        faults=list(faults),
-    )
+    try:
+        serve(
+            host=host,
+            port=port,
+            data=data,
+            token=token,
+            user_id=user_id,
+            repos=[r for r in (repos or "").split(",") if r],
+            speed=speed,
+            seed=seed,
+            latency_ms=latency_ms,
+            faults=list(faults),
+        )
+    except SandboxInputError as bad:
+        raise UsageError(str(bad)) from None

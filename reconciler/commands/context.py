@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.errors import ExitCode
+from reconciler.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
     # Only for annotations: --help must not import pydantic or httpx.
+    import httpx
+
     from reconciler.github.client import AgentTasksClient
     from reconciler.models import Desired
     from reconciler.state.format import State
@@ -110,7 +112,20 @@ def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClien
             ctx.err(f"Warning: {message}")
 
     hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn)
-    return open_client(options.api_url, ctx.env, settings=settings, hooks=hooks)
+    return open_client(
+        options.api_url, ctx.env, settings=settings, hooks=hooks, sandbox=sandbox_transport
+    )
+
+
+def sandbox_transport(url: str) -> httpx.BaseTransport:
+    """The in-process sandbox a ``sandbox:PATH`` URL names; its refusals become ours."""
+    from reconciler.sandbox.badinput import SandboxInputError
+    from reconciler.sandbox.url import open_sandbox_url
+
+    try:
+        return open_sandbox_url(url)
+    except SandboxInputError as bad:
+        raise ConfigError(str(bad)) from None
 
 
 def server_now(client: AgentTasksClient, ctx: Context) -> datetime:

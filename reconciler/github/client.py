@@ -18,7 +18,7 @@ from datetime import datetime
 
 import httpx
 
-from reconciler.errors import ApiError, TransportError
+from reconciler.errors import ApiError, ConfigError, TransportError
 from reconciler.github import diagnose, endpoints
 from reconciler.github.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
 from reconciler.github.endpoints import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
@@ -305,16 +305,20 @@ def open_client(
     settings: Settings = Settings(),
     hooks: Hooks = Hooks(),
     run_gh: Callable[[str], str | None] = gh_auth_token,
+    sandbox: Callable[[str], httpx.BaseTransport] | None = None,
 ) -> AgentTasksClient:
-    """The client the command line needs: API URL and token resolved from the option and env."""
+    """The client the command line needs: API URL and token resolved from the option and env.
+
+    A ``sandbox:PATH`` URL is served by ``sandbox(url)``, a transport the caller opens: the client
+    never imports the sandbox that tests it (``commands/context.py`` passes the opener).
+    """
     target = resolve_api_url(api_url, env)
     if target.is_sandbox:
-        from reconciler.sandbox import open_sandbox_url
-
-        transport = open_sandbox_url(target.url)
+        if sandbox is None:
+            raise ConfigError(f"{target.url!r}: sandbox URLs are not accepted here")
         token = Token("sandbox", "the sandbox")  # no real token is ever handed to it
         return AgentTasksClient(
-            "http://localhost", token, transport=transport, settings=settings, hooks=hooks
+            "http://localhost", token, transport=sandbox(target.url), settings=settings, hooks=hooks
         )
     token = find_token(env, api_url=target.url, run_gh=run_gh)
     return AgentTasksClient(target.url, token, settings=settings, hooks=hooks)

@@ -63,7 +63,7 @@ def create(store: Store, new: NewTask, created_at: datetime) -> StoredTask:
         created_at=created_at,
         outcome=outcome,
         session_id=store.new_uuid(),
-        pull_id=store.rng().randrange(1_000_000_000, 4_000_000_000),
+        pull_id=1_000_000_000 + store.draw() % 3_000_000_000,
         base_ref=new.base_ref,
         head_ref=new.head_ref,
         model=new.model,

@@ -65,7 +65,7 @@ def _fires(store: Store, fault: ActiveFault) -> bool:
     rule = fault.rule
     if rule.times is not None and fault.fired >= rule.times:
         return False
-    return rule.rate is None or store.rng().random() < rule.rate
+    return rule.rate is None or store.chance() < rule.rate
 
 
 @dataclass

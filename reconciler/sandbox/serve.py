@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from reconciler.errors import UsageError
 from reconciler.sandbox import persist
+from reconciler.sandbox.badinput import SandboxInputError
 from reconciler.sandbox.clock import real_clock
 from reconciler.sandbox.faults import FaultRule
 from reconciler.sandbox.handler import handle
@@ -128,7 +128,7 @@ def serve(
 ) -> None:
     """Serve a sandbox until SIGINT or SIGTERM (see the module docstring)."""
     if speed <= 0:
-        raise UsageError(f"--speed {speed} must be positive")
+        raise SandboxInputError(f"--speed {speed} must be positive")
     sandbox = Sandbox(
         user_id=user_id,
         token=token,
@@ -141,13 +141,13 @@ def serve(
         try:
             sandbox.add_fault(FaultRule.parse(text))
         except ValueError as bad:
-            raise UsageError(f"--fault {text!r}: {bad}") from None
+            raise SandboxInputError(f"--fault {text!r}: {bad}") from None
     if data is not None:
         try:
             persist.load(sandbox.store, data)
         except (ValueError, OSError) as bad:
-            raise UsageError(f"--data: {bad}") from None
+            raise SandboxInputError(f"--data: {bad}") from None
     try:
         asyncio.run(_run(_App(sandbox, data), host, port))
     except OSError as bad:  # the port is taken, or the host is not ours
-        raise UsageError(f"cannot listen on {host}:{port}: {bad.strerror or bad}") from None
+        raise SandboxInputError(f"cannot listen on {host}:{port}: {bad.strerror or bad}") from None

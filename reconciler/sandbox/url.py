@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from reconciler.errors import ConfigError
 from reconciler.sandbox import persist
+from reconciler.sandbox.badinput import SandboxInputError
 from reconciler.sandbox.inprocess import Sandbox
 from reconciler.sandbox.wire import Request, Response
 
@@ -23,18 +23,20 @@ PREFIX = "sandbox:"
 def open_sandbox(url: str) -> tuple[Sandbox, Path]:
     """The sandbox a ``sandbox:`` URL names, loaded from its file, and that file's path.
 
-    Raises ``ConfigError`` naming the URL for a malformed URL or an unreadable data file.
+    Raises ``SandboxInputError`` naming the URL for a malformed URL or an unreadable data file.
     """
     if not url.startswith(PREFIX):
-        raise ConfigError(f"{url!r} is not a sandbox:PATH URL")
+        raise SandboxInputError(f"{url!r} is not a sandbox:PATH URL")
     location, _, raw_query = url[len(PREFIX) :].partition("?")
     if not location:
-        raise ConfigError(f"{url!r} names no file: use sandbox:PATH")
+        raise SandboxInputError(f"{url!r} names no file: use sandbox:PATH")
     options = dict(parse_qsl(raw_query, keep_blank_values=True))
     unknown = set(options) - {"speed", "seed", "user_id"}
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise ConfigError(f"{url!r}: unknown sandbox option(s) {names}; use speed, seed, user_id")
+        raise SandboxInputError(
+            f"{url!r}: unknown sandbox option(s) {names}; use speed, seed, user_id"
+        )
     try:
         sandbox = Sandbox(
             user_id=int(options.get("user_id", "1")),
@@ -45,7 +47,7 @@ def open_sandbox(url: str) -> tuple[Sandbox, Path]:
         path = Path(location)
         persist.load(sandbox.store, path)
     except (ValueError, KeyError, TypeError, OSError) as bad:
-        raise ConfigError(f"{url!r}: {bad}") from None
+        raise SandboxInputError(f"{url!r}: {bad}") from None
     return sandbox, path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.commands.context import sandbox_transport
 from reconciler.errors import (
     AmbiguousCreate,
     AuthenticationError,
@@ -295,9 +296,9 @@ def test_a_sandbox_url_needs_no_token_and_keeps_its_tasks(tmp_path: Path) -> Non
         raise AssertionError("the sandbox needs no token")
 
     url = f"sandbox:{tmp_path / 'tasks.json'}?speed=50"
-    with open_client(url, {}, run_gh=no_gh) as client:
+    with open_client(url, {}, run_gh=no_gh, sandbox=sandbox_transport) as client:
         created = client.create_task("octo/web", RequestBody(prompt="Fix it"))
-    with open_client(url, {}, run_gh=no_gh) as client:
+    with open_client(url, {}, run_gh=no_gh, sandbox=sandbox_transport) as client:
         assert [t.id for t in client.list_repo_tasks("octo/web").tasks] == [created.id]
 
 

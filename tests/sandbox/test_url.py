@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.errors import ConfigError
 from reconciler.sandbox import open_sandbox_url
+from reconciler.sandbox.badinput import SandboxInputError
 
 REPO_TASKS = "/agents/repos/octo-org/web/tasks"
 
@@ -57,11 +57,13 @@ def test_speed_and_user_options(tmp_path: Path) -> None:
     ],
 )
 def test_bad_urls_are_refused(url: str, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SandboxInputError, match=message):
         open_sandbox_url(url)
 
 
 def test_a_data_file_of_another_format_is_refused(tmp_path: Path) -> None:
     (tmp_path / "sb.json").write_text('{"format": 99}')
-    with pytest.raises(ConfigError, match="is not a sandbox data file: sandbox data format 99"):
+    with pytest.raises(
+        SandboxInputError, match="is not a sandbox data file: sandbox data format 99"
+    ):
         open_sandbox_url(f"sandbox:{tmp_path / 'sb.json'}")
