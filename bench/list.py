@@ -70,9 +70,11 @@ def measure(latency_ms: int, repos: list[str], runs: int) -> dict[str, float]:
             single = median(timed(lambda: client.list_repo_tasks(repos[0])) for _ in range(runs))
             recorded(url)
             listings: dict[str, object] = {}
-            listings.update(client.list_repos(repos))
+            listings.update(zip(repos, client.fan_out(client.list_repo_tasks, repos), strict=True))
             requests = recorded(url)
-            concurrent = median(timed(lambda: client.list_repos(repos)) for _ in range(runs))
+            concurrent = median(
+                timed(lambda: client.fan_out(client.list_repo_tasks, repos)) for _ in range(runs)
+            )
             sequential = median(
                 timed(lambda: [client.list_repo_tasks(r) for r in repos]) for _ in range(runs)
             )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
 
@@ -32,11 +33,14 @@ from reconciler.github.pacing import (
     not_sent_only,
     rate_limit_wait,
 )
-from reconciler.github.urls import describe, inside_api, join_link, split_repo
+from reconciler.github.urls import describe, inside_api, join_link
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 
 DEFAULT_API_VERSION = "2022-11-28"
 
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # --max-wait bounds rate-limit waiting; this only stops a server asking for tiny waits forever.
 MAX_RATE_LIMIT_WAITS = 30
@@ -60,7 +64,7 @@ class Hooks:
     """The client's effects, injected: wall clock, sleep, jitter, ``-v`` log, warnings.
 
     ``sleep=None`` (the default) waits on an event that ``close()`` or an interrupted
-    ``list_repos`` sets, so no worker thread outlives Ctrl-C in a long rate-limit wait.
+    ``fan_out`` sets, so no worker thread outlives Ctrl-C in a long rate-limit wait.
     """
 
     clock: Callable[[], float] = time.time
@@ -136,34 +140,25 @@ class AgentTasksClient:
         """Every page of the token user's tasks across repositories."""
         return self._all_pages(endpoints.list_tasks(params))
 
-    def list_repos(
-        self, repos: Iterable[str], params: ListParams = ALL_TASKS
-    ) -> dict[str, TaskList | ApiError]:
-        """Each repository's full listing or the error that stopped it; never an empty stand-in.
+    def fan_out(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``work`` on each item, at most ``settings.concurrency`` at once; results in order.
 
-        Repositories are listed concurrently, at most ``settings.concurrency`` at once.
+        The run's one fan-out. On any exception, Ctrl-C included, it stops the other workers'
+        waits (their sleeps end at once), cancels what has not started and returns without
+        waiting for the pool: a worker in a 600 s rate-limit wait must not hold the exit.
         """
-        unique = list(dict.fromkeys(repos))
-        for repo in unique:
-            split_repo(repo)  # a bad name fails the whole call before any request
-        if not unique:
-            return {}
-        workers = max(1, min(self.settings.concurrency, len(unique)))
+        todo = list(items)
+        if not todo:
+            return []
+        workers = max(1, min(self.settings.concurrency, len(todo)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agenttasks")
         try:
-            futures = {repo: pool.submit(self._listing, repo, params) for repo in unique}
-            return {repo: future.result() for repo, future in futures.items()}
-        except BaseException:  # Ctrl-C included: stop the other listings' waits too
+            return [future.result() for future in [pool.submit(work, item) for item in todo]]
+        except BaseException:
             self._stop.set()
             raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-
-    def _listing(self, repo: str, params: ListParams) -> TaskList | ApiError:
-        try:
-            return self.list_repo_tasks(repo, params)
-        except ApiError as exc:
-            return exc
 
     def get_task(self, repo: str, task_id: str) -> TaskDetail:
         """One task of a repository, with its sessions."""

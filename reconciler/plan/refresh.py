@@ -8,11 +8,8 @@ candidate. Repositories are listed concurrently. A failed listing is never read 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from reconciler.errors import NotFound
 from reconciler.github.client import AgentTasksClient
@@ -21,9 +18,6 @@ from reconciler.models import Desired, RemoteTask
 from reconciler.plan.planner import Options
 from reconciler.plan.remote import LOOKBACK, Remote, RepoListing, candidate_ids
 from reconciler.state.format import State
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -87,15 +81,6 @@ def _params(query: Query, *, archived: bool = False) -> ListParams:
     )
 
 
-def _concurrently(client: AgentTasksClient, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    todo = list(items)
-    if not todo:
-        return []
-    workers = max(1, min(client.settings.concurrency, len(todo)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
-        return list(pool.map(work, todo))
-
-
 def _listing(client: AgentTasksClient, query: Query) -> RepoListing:
     try:
         tasks = client.list_repo_tasks(query.repo, _params(query)).tasks
@@ -143,7 +128,7 @@ def refresh(
     user_id = client.user_id()
     plan = queries(desired, state, user_id, now, options)
     listings = dict(
-        zip(plan, _concurrently(client, lambda q: _listing(client, q), plan.values()), strict=True)
+        zip(plan, client.fan_out(lambda q: _listing(client, q), plan.values()), strict=True)
     )
     tracked = _tracked_ids(state, options)
     missing = {
@@ -153,8 +138,8 @@ def refresh(
     }
     found: dict[str, RemoteTask] = {}
     gone: set[str] = set()
-    for tasks, gone_ids in _concurrently(
-        client, lambda k: _find_missing(client, plan[k], missing[k]), missing
+    for tasks, gone_ids in client.fan_out(
+        lambda k: _find_missing(client, plan[k], missing[k]), missing
     ):
         found.update({t.id: t for t in tasks})
         gone |= gone_ids
@@ -169,7 +154,5 @@ def refresh(
         }
     )
     by_id = {t.id: (key, t) for key, listing in listings.items() for t in listing.tasks}
-    details = _concurrently(
-        client, lambda i: client.get_task(plan[by_id[i][0]].repo, i), candidates
-    )
+    details = client.fan_out(lambda i: client.get_task(plan[by_id[i][0]].repo, i), candidates)
     return Remote(user_id, listings, found, frozenset(gone), {d.id: d for d in details})

@@ -5,6 +5,7 @@ headers, a retired API version, a plain 403. Each uses a tiny hand-written httpx
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient
+from reconciler.github.client import AgentTasksClient, Hooks, Settings
 from reconciler.github.endpoints import ListParams
 from reconciler.models import RequestBody
 from reconciler.sandbox import FaultRule, Sandbox
@@ -128,7 +129,7 @@ def test_deprecation_warns_exactly_once_per_run(
     client = make_client(transport=server.transport)
     client.list_tasks()
     client.list_repo_tasks("octo/web")
-    client.list_repos(["octo/a", "octo/b", "octo/c"])
+    client.fan_out(client.list_repo_tasks, ["octo/a", "octo/b", "octo/c"])
     assert captured.warnings == [
         "GitHub says API version 2022-11-28 is deprecated and stops working on 2028-03-01; set"
         " --api-version to a newer version (see"
@@ -257,8 +258,9 @@ def test_listings_never_run_more_than_the_concurrency_at_once(make_client: MakeC
 
     server = Recorder(answer)
     repos = [f"octo/r{n}" for n in range(12)]
-    listings = make_client(transport=server.transport, concurrency=3).list_repos(repos)
-    assert list(listings) == repos
+    client = make_client(transport=server.transport, concurrency=3)
+    listings = client.fan_out(client.list_repo_tasks, repos)
+    assert len(listings) == len(repos)
     assert len(server.requests) == 12
     assert most[0] == 3
 
@@ -268,7 +270,7 @@ def test_a_bad_repository_name_fails_the_listing_before_any_request(
 ) -> None:
     server = Recorder(lambda r: httpx.Response(200, json=EMPTY))
     with pytest.raises(UsageError, match=r"invalid repository name 'octo/\.\.'"):
-        make_client(transport=server.transport).list_repos(["octo/web", "octo/.."])
+        make_client(transport=server.transport).list_repo_tasks("octo/..")
     assert server.requests == []
 
 
@@ -288,3 +290,41 @@ def test_retry_after_as_an_http_date_is_measured_against_the_servers_date(
     server = Recorder(lambda r: next(answers))
     make_client(transport=server.transport).list_tasks()
     assert fake_time.sleeps == [5]
+
+
+def test_the_fan_out_keeps_the_order_of_its_items(make_client: MakeClient) -> None:
+    client = make_client(concurrency=4)
+    assert client.fan_out(lambda n: n * n, range(30)) == [n * n for n in range(30)]
+    assert client.fan_out(lambda n: n, []) == []
+
+
+def test_an_interrupted_fan_out_ends_the_other_workers_waits_at_once() -> None:
+    """Ctrl-C in the main thread must not wait for a worker sleeping out a 600 s secondary rate
+    limit: the fan-out ends that sleep, and no worker thread outlives the interrupt."""
+    sb = Sandbox(token=TOKEN)
+    sb.add_fault(FaultRule.parse("GET:/agents/repos/octo/slow/tasks:secondary_429:retry_after=600"))
+    client = AgentTasksClient(
+        "https://api.github.com",
+        Token(TOKEN, "AGENTTASKS_TOKEN"),
+        transport=sb.transport(),
+        settings=Settings(concurrency=2),
+        hooks=Hooks(),  # the real, interruptible sleep
+    )
+
+    def work(repo: str) -> object:
+        if repo == "octo/slow":
+            return client.list_repo_tasks(repo)
+        while not any(r.path.startswith("/agents/repos/octo/slow") for r in sb.requests):
+            time.sleep(0.01)
+        # Ctrl-C: the signal reaches the main thread, blocked on the slow listing's result.
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        return None
+
+    begun = time.monotonic()
+    with client, pytest.raises(KeyboardInterrupt):
+        client.fan_out(work, ["octo/slow", "octo/other"])
+    assert time.monotonic() - begun < 5
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("agenttasks") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "a worker outlived the interrupt"
+        time.sleep(0.01)

@@ -248,14 +248,14 @@ def test_a_failed_listing_is_an_error_never_an_empty_repository(make_client: Mak
     sb = Sandbox(token=TOKEN, repos=["octo/web", "octo/api"])
     sb.create_task("octo/web")
     sb.add_fault(FaultRule("500", method="GET", path="/agents/repos/octo/api/*"))
-    listings = make_client(transport=sb.transport()).list_repos(
-        ["octo/web", "octo/api", "octo/gone"]
-    )
-    web, broken, gone = listings["octo/web"], listings["octo/api"], listings["octo/gone"]
-    assert not isinstance(web, Exception)
-    assert len(web.tasks) == 1
-    assert isinstance(broken, ServerError)
-    assert isinstance(gone, NotFound)
+    client = make_client(transport=sb.transport())
+    assert len(client.list_repo_tasks("octo/web").tasks) == 1
+    with pytest.raises(ServerError):
+        client.list_repo_tasks("octo/api")
+    with pytest.raises(NotFound):
+        client.list_repo_tasks("octo/gone")
+    with pytest.raises(ServerError):  # the fan-out passes the error on, never an empty stand-in
+        client.fan_out(client.list_repo_tasks, ["octo/web", "octo/api"])
 
 
 def test_many_repositories_are_listed_concurrently_with_one_request_per_page(
@@ -264,9 +264,10 @@ def test_many_repositories_are_listed_concurrently_with_one_request_per_page(
     repos = [f"octo/r{n}" for n in range(20)]
     for repo in repos:
         sb.create_task(repo)
-    listings = make_client(concurrency=4).list_repos(repos)
+    client = make_client(concurrency=4)
+    listings = dict(zip(repos, client.fan_out(client.list_repo_tasks, repos), strict=True))
     assert sorted(listings) == sorted(repos)
-    assert all(not isinstance(v, Exception) and len(v.tasks) == 1 for v in listings.values())
+    assert all(len(v.tasks) == 1 for v in listings.values())
     assert len(sb.requests) == 20
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reconciler.errors import AmbiguousCreate, NotFound
+from reconciler.errors import AmbiguousCreate, ApiError, NotFound
 from reconciler.github.client import Hooks, Settings, open_client
+from reconciler.github.endpoints import TaskList
 from reconciler.models import RequestBody
 from tests.client.conftest import TOKEN, Captured, MakeClient
 from tests.client.served import ServedSandbox
@@ -34,7 +35,15 @@ def test_pages_and_missing_repositories_over_http(
     fresh: ServedSandbox, make_client: MakeClient
 ) -> None:
     client = make_client(transport=httpx.HTTPTransport(), base_url=fresh.url)
-    listings = client.list_repos(["octo/big", "octo/web", "octo/nope"])
+
+    def listing(repo: str) -> TaskList | ApiError:
+        try:
+            return client.list_repo_tasks(repo)
+        except ApiError as error:
+            return error
+
+    repos = ["octo/big", "octo/web", "octo/nope"]
+    listings = dict(zip(repos, client.fan_out(listing, repos), strict=True))
     big = listings["octo/big"]
     assert not isinstance(big, Exception)
     assert len(big.tasks) == 150
