@@ -7,6 +7,7 @@ through these functions; these tests pin the rule itself, the callers' tests pin
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,7 @@ def test_a_field_the_body_leaves_out_matches_anything_a_field_it_sets_must_match
     ],
 )
 def test_the_first_session_names_the_first_field_it_differs_in(
-    fields: dict[str, str], differs: str | None
+    fields: dict[str, Any], differs: str | None
 ) -> None:
     started = detail(remote_task("t1"), K)  # base_ref main, head_ref copilot/t1, auto-model
     spec = declared("k", prompt="Fix the login button.", **fields)
