@@ -1,4 +1,4 @@
-"""The planner: (desired, state, remote, now) → Plan. Pure: it owns identity and matching rules.
+"""The planner: (desired, state, remote, now) → Plan. Pure; its identity rule is ``remote``'s.
 
 Keys are decided in a fixed order — unresolved intents first, then declared keys, then records no
 longer declared, each sorted by key — and a remote task claimed by one key is never offered to
