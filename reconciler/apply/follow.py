@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from reconciler.errors import ExitCode
 from reconciler.github.client import AgentTasksClient
-from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, TaskState
 from reconciler.plan.model import Bucket, Status, Sync, bucket
+from reconciler.plan.remote import listing_query
 
 _SETTLED = {Bucket.DONE, Bucket.FAILED, Bucket.NEEDS_PERSON}
 
@@ -39,9 +39,11 @@ def _poll(client: AgentTasksClient, tasks: list[Followed]) -> dict[str, RemoteTa
         mine = [t for t in tasks if t.repo == repo]
         creators = tuple(sorted({t.creator_id for t in mine if t.creator_id is not None}))
         since = min(t.created_at for t in mine) - timedelta(seconds=1)
-        params = ListParams(sort="created_at", direction="asc", since=since, creator_ids=creators)
         ids = {t.task_id for t in mine}
-        seen.update({t.id: t for t in client.list_repo_tasks(repo, params).tasks if t.id in ids})
+        # Refresh's listing (one rule, plan.remote.listing_query); only the window is its own:
+        # the followed tasks' creators, from just before the oldest of them.
+        listed = client.list_repo_tasks(repo, listing_query(since, creators)).tasks
+        seen.update({t.id: t for t in listed if t.id in ids})
     return seen
 
 

@@ -1,24 +1,36 @@
 """The end-of-run check of creates whose answer was lost (DESIGN §5).
 
-One listing per repository, one GET per candidate: each unconfirmed create is reported
-"confirmed (will be imported)" when a task started from its body exists, else "unknown until"
-the end of its settle window. The intent stays in the state either way; the next plan resolves it.
+One listing per repository, one GET per candidate, then the planner's own rule
+(``plan.remote.lost_create``): each unconfirmed create is reported "confirmed (will be imported)"
+when exactly one task started from its body exists, the planner's ambiguity message when several
+do (the next plan refuses with the same words), else "unknown until" the end of its settle window.
+The intent stays in the state either way; the next plan resolves it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from reconciler.apply.report import Outcome
 from reconciler.errors import ApiError
 from reconciler.github.client import AgentTasksClient
-from reconciler.github.endpoints import ListParams
-from reconciler.plan.remote import LOOKBACK, first_session_matches, settle_window
+from reconciler.plan.remote import (
+    Remote,
+    RepoListing,
+    ambiguous_create,
+    candidate_ids,
+    intent_since,
+    listing_query,
+    lost_create,
+    sent_at,
+    settle_window,
+)
 from reconciler.state.format import Intent, State
 
 
 def _until(intent: Intent, post_timeout: float) -> str:
-    end = (intent.server_time or intent.started_at) + settle_window(post_timeout)
+    end = sent_at(intent) + settle_window(post_timeout)
     return f"unknown until {end:%H:%M:%S} (UTC)"
 
 
@@ -26,21 +38,21 @@ def _check_repo(
     client: AgentTasksClient, repo: str, intents: dict[str, Intent], state: State
 ) -> dict[str, str]:
     user = client.user_id()
-    since = min(i.server_time or i.started_at for i in intents.values()) - LOOKBACK
-    params = ListParams(sort="created_at", direction="asc", since=since, creator_ids=(user,))
-    listing = client.list_repo_tasks(repo, params)
-    known = state.known_task_ids
-    details = [
-        client.get_task(repo, t.id)
-        for t in listing.tasks
-        if t.creator_id == user and t.id not in known and t.created_at >= since
-    ]
+    since = min(intent_since(i) for i in intents.values())
+    listing = client.list_repo_tasks(repo, listing_query(since, (user,)))
+    repo_key, known = repo.lower(), state.known_task_ids
+    listed = Remote(user, {repo_key: RepoListing(tasks=listing.tasks)})
+    ids = candidate_ids(listed, repo_key, known=known, since=since)
+    remote = replace(listed, details={i: client.get_task(repo, i) for i in ids})
     found: dict[str, str] = {}
-    for key, intent in sorted(intents.items()):
-        match = next((d for d in details if first_session_matches(intent.body, d)), None)
-        if match is not None:
-            found[key] = f"confirmed (will be imported): task {match.id}"
-            details.remove(match)
+    claimed: set[str] = set()
+    for key, intent in sorted(intents.items()):  # the planner's order, and its claims
+        matches = lost_create(remote, intent, known=known, claimed=claimed)
+        if matches.ambiguous:
+            found[key] = ambiguous_create(key, matches)
+        elif matches.one is not None:
+            found[key] = f"confirmed (will be imported): task {matches.one.id}"
+            claimed.add(matches.one.id)
     return found
 
 

@@ -21,7 +21,9 @@ from reconciler.cli.options import (
 @lock_timeout_option
 @click.argument("key")
 @click.argument("task_id")
-@click.option("--force", is_flag=True, help="Record it even if its prompt differs.")
+@click.option(
+    "--force", is_flag=True, help="Record it even if its first session differs from the spec."
+)
 @click.pass_context
 def import_command(
     ctx: click.Context,

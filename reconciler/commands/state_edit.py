@@ -13,7 +13,8 @@ from reconciler.apply.transitions import with_created, without
 from reconciler.commands.context import Context, Result, open_api, server_now, state_path, workspace
 from reconciler.errors import AgentTasksError, StateConflict, UsageError
 from reconciler.plan.model import Action, Kind
-from reconciler.spec.digest import normalise_prompt
+from reconciler.plan.planner import intent_import
+from reconciler.plan.remote import first_session_mismatch
 from reconciler.state.format import State
 
 if TYPE_CHECKING:
@@ -125,22 +126,29 @@ def run_import(
     force: bool,
     lock_timeout: float | None,
 ) -> Result:
-    """Record an existing task under a declared key, once its first session's prompt matches."""
+    """Record an existing task under a declared key, once the planner's rule says it was started
+    from the key's spec: the unfinished create's body when the key has one, else the declared one.
+
+    The id given replaces the planner's search, so an ambiguity the planner refused (an unfinished
+    create matching several tasks) is resolved by naming one of them (docs/state.md).
+    """
     from reconciler.state.store import StateStore
 
     work = workspace(files, state)
     spec = work.desired.tasks.get(key)
     if spec is None:
         raise UsageError(f"'{key}' is not declared in {', '.join(work.files)}; declare it first")
+    intent = work.state.intents.get(key)
+    repo, body = (intent.repo, intent.body) if intent else (spec.repo, spec.body)
     with open_api(ctx) as client:
         user = client.user_id()
-        task = client.get_task(spec.repo, task_id)
+        task = client.get_task(repo, task_id)
         now = server_now(client, ctx)
-    first = min(task.sessions, key=lambda s: s.created_at) if task.sessions else None
-    prompt = normalise_prompt(first.prompt) if first and first.prompt is not None else None
-    if prompt != spec.body.prompt and not force:
+    differs = first_session_mismatch(body, task)
+    if differs is not None and not force:
+        spec_of = f"of the unfinished create of '{key}'" if intent else f"declared for '{key}'"
         raise AgentTasksError(
-            f"task {task_id} was not started from the prompt declared for '{key}'; check the id,"
+            f"task {task_id} was not started from the {differs} {spec_of}; check the id,"
             " or pass --force to record it anyway"
         )
     with _locked(ctx, work.state_path, f"import {key}", lock_timeout) as lock:
@@ -148,7 +156,11 @@ def run_import(
         current = store.state
         if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
             raise StateConflict(f"task {task_id} is already recorded under another key")
-        action = Action(key, Kind.IMPORT, spec.repo, body=spec.body, digest=spec.digest)
+        action = (
+            intent_import(key, intent, task, record=current.tasks.get(key), declared=True)
+            if intent
+            else Action(key, Kind.IMPORT, spec.repo, body=spec.body, digest=spec.digest)
+        )
         imported = with_created(current, action, task, now=now)
         store.save(imported.model_copy(update={"user_id": user}), now)
     return Result(

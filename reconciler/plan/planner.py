@@ -1,4 +1,4 @@
-"""The planner: (desired, state, remote, now) → Plan. Pure: it owns identity and matching rules.
+"""The planner: (desired, state, remote, now) → Plan. Pure; its identity rule is ``remote``'s.
 
 Keys are decided in a fixed order — unresolved intents first, then declared keys, then records no
 longer declared, each sorted by key — and a remote task claimed by one key is never offered to
@@ -15,7 +15,15 @@ from reconciler.errors import StateConflict, TooManyCreates
 from reconciler.models import Desired, DesiredTask, OnChange, RemoteTask
 from reconciler.plan.liveview import drift, statuses
 from reconciler.plan.model import Action, Attention, Kind, Plan, sort_actions
-from reconciler.plan.remote import LOOKBACK, Remote, candidate_ids, matching, settle_window
+from reconciler.plan.remote import (
+    Remote,
+    ambiguous_create,
+    find,
+    lost_create,
+    recordless_since,
+    sent_at,
+    settle_window,
+)
 from reconciler.spec.schema import DEFAULT_MAX_CREATES
 from reconciler.state.format import EarlierRun, Intent, Record, State
 
@@ -64,38 +72,38 @@ def _changed_fields(record: Record, task: DesiredTask) -> str:
     return f"{', '.join(names) or 'spec'} changed"
 
 
+def intent_import(
+    key: str, intent: Intent, task: RemoteTask, *, record: Record | None, declared: bool
+) -> Action:
+    """Record ``task`` as what ``intent``'s POST started (the planner's import, and ``import``'s
+    for a key with an unfinished create): the intent's spec, attempt and earlier runs."""
+    return Action(
+        key,
+        Kind.IMPORT,
+        intent.repo,
+        reason="the create whose answer was lost did start this task",
+        body=intent.body,
+        digest=intent.digest,
+        attempt=intent.attempt,
+        task=task,
+        old_task_id=record.task_id if record else None,
+        earlier_runs=intent.earlier_runs,
+        forget_after_import=not declared,
+    )
+
+
 def _resolve_intent(run: _Run, key: str, intent: Intent) -> bool:
     """Plan an import for a matched intent; True when the key is settled for this plan."""
-    started = intent.server_time or intent.started_at
-    ids = candidate_ids(run.remote, intent.repo.lower(), known=run.known, since=started - LOOKBACK)
-    found = matching(run.remote, intent.body, ids, claimed=run.claimed)
-    if len(found) > 1:
-        listed = ", ".join(d.id for d in found)
-        raise StateConflict(
-            f"the unfinished create of '{key}' matches {len(found)} tasks ({listed}); choose the"
-            f" right one with: agenttasks import {key} TASK_ID"
-        )
-    if found:
-        run.claimed.add(found[0].id)
+    found = lost_create(run.remote, intent, known=run.known, claimed=run.claimed)
+    if found.ambiguous:
+        raise StateConflict(ambiguous_create(key, found))
+    if found.one is not None:
+        run.claimed.add(found.one.id)
         declared = key in run.desired.tasks
         record = run.state.tasks.get(key)
-        run.actions.append(
-            Action(
-                key,
-                Kind.IMPORT,
-                intent.repo,
-                reason="the create whose answer was lost did start this task",
-                body=intent.body,
-                digest=intent.digest,
-                attempt=intent.attempt,
-                task=found[0],
-                old_task_id=record.task_id if record else None,
-                earlier_runs=intent.earlier_runs,
-                forget_after_import=not declared,
-            )
-        )
+        run.actions.append(intent_import(key, intent, found.one, record=record, declared=declared))
         return True
-    if run.now < started + settle_window(run.options.post_timeout):
+    if run.now < sent_at(intent) + settle_window(run.options.post_timeout):
         run.unresolved.append(key)
         return True
     run.dropped.append(key)
@@ -110,14 +118,16 @@ def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
             Attention(key, f"was run and forgotten on {when}; use --replace {key} to run it again")
         )
         return
-    written = run.state.written_at
-    since = written - LOOKBACK if written else run.now - run.options.adopt_window
-    ids = (
-        [] if tombstone else candidate_ids(run.remote, task.repo_key, known=run.known, since=since)
+    since = recordless_since(run.state.written_at, run.now, run.options.adopt_window)
+    found = (
+        ()
+        if tombstone
+        else find(
+            run.remote, task.repo_key, task.body, known=run.known, since=since, claimed=run.claimed
+        ).tasks
     )
-    found = matching(run.remote, task.body, ids, claimed=run.claimed)
     run.claimed.update(d.id for d in found)
-    if found:
+    if found:  # several: the newest is imported, the others kept as earlier runs (DESIGN §4)
         others = tuple(
             EarlierRun(task_id=d.id, state=d.state, note="started from the same spec")
             for d in found[1:]

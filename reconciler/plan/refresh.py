@@ -16,7 +16,14 @@ from reconciler.github.client import AgentTasksClient
 from reconciler.github.endpoints import ListParams
 from reconciler.models import Desired, RemoteTask
 from reconciler.plan.planner import Options
-from reconciler.plan.remote import LOOKBACK, Remote, RepoListing, candidate_ids
+from reconciler.plan.remote import (
+    Remote,
+    RepoListing,
+    candidate_ids,
+    intent_since,
+    listing_query,
+    recordless_since,
+)
 from reconciler.state.format import State
 
 
@@ -52,8 +59,8 @@ def queries(
             add(record.repo, record.created_at, record.creator_id)
     for key, intent in state.intents.items():
         if options.selects(key):
-            add(intent.repo, (intent.server_time or intent.started_at) - LOOKBACK, match=True)
-    recordless = state.written_at - LOOKBACK if state.written_at else now - options.adopt_window
+            add(intent.repo, intent_since(intent), match=True)
+    recordless = recordless_since(state.written_at, now, options.adopt_window)
     for key, task in desired.tasks.items():
         if options.selects(key) and key not in state.tasks and key not in state.tombstones:
             add(task.repo, recordless, match=True)
@@ -71,14 +78,7 @@ def queries(
 
 
 def _params(query: Query, *, archived: bool = False) -> ListParams:
-    return ListParams(
-        per_page=100,
-        sort="created_at",
-        direction="asc",
-        since=query.since,
-        creator_ids=query.creator_ids,
-        is_archived=True if archived else None,
-    )
+    return listing_query(query.since, query.creator_ids, archived=archived)
 
 
 def _listing(client: AgentTasksClient, query: Query) -> RepoListing:

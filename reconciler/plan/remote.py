@@ -3,6 +3,12 @@
 The refresh (``refresh.py``) fills a ``Remote``; the planner reads it. Matching (DESIGN §4) is how
 agenttasks finds a task again when a POST's answer was lost or the state file is gone: the task's
 first session carries the prompt and refs it was started with.
+
+The identity rule is written here once: ``listing_query`` is the listing every caller asks for,
+``find`` (over ``candidate_ids`` and ``first_session_mismatch``) the tasks started from a body,
+newest first, and ``lost_create`` the search for an unfinished create. The planner, apply's
+end-of-run re-check (``apply/recheck.py``) and ``import`` (``commands/state_edit.py``) all decide
+"is this the task we lost?" through them, and say an ambiguity with ``ambiguous_create``.
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 from reconciler.spec.digest import normalise_prompt
+from reconciler.state.format import Intent
 
 LOOKBACK = timedelta(minutes=5)
 SETTLE_MARGIN = timedelta(seconds=40)  # DESIGN §4: the POST timeout + 10 s + 30 s
@@ -54,19 +62,60 @@ def settle_window(post_timeout: float) -> timedelta:
     return timedelta(seconds=post_timeout) + SETTLE_MARGIN
 
 
-def first_session_matches(body: RequestBody, detail: TaskDetail) -> bool:
-    """Whether the task was started from ``body``; a field the body leaves out matches anything."""
+def listing_query(
+    since: datetime | None, creator_ids: tuple[int, ...], *, archived: bool = False
+) -> ListParams:
+    """A repository's listing as every caller asks for it: oldest first, 100 a page, narrowed to
+    ``creator_ids`` and to tasks created at or after ``since`` (DESIGN §4 "Refresh")."""
+    return ListParams(
+        per_page=100,
+        sort="created_at",
+        direction="asc",
+        since=since,
+        creator_ids=creator_ids,
+        is_archived=True if archived else None,
+    )
+
+
+def sent_at(intent: Intent) -> datetime:
+    """When ``intent``'s POST left: its server time, else (an old state) its local start time."""
+    return intent.server_time or intent.started_at
+
+
+def intent_since(intent: Intent) -> datetime:
+    """The oldest a task started by ``intent``'s POST can be: when it left, less the lookback."""
+    return sent_at(intent) - LOOKBACK
+
+
+def recordless_since(
+    written_at: datetime | None, now: datetime, adopt_window: timedelta
+) -> datetime:
+    """The oldest a declared key's lost task can be when the key has no record: the state's last
+    save less the lookback, or with no state ``adopt_window`` before now."""
+    return written_at - LOOKBACK if written_at else now - adopt_window
+
+
+def first_session_mismatch(body: RequestBody, detail: TaskDetail) -> str | None:
+    """The first field of ``body`` the task's first session was not started with, or None when it
+    was started from ``body``; a field the body leaves out matches anything."""
     if not detail.sessions:
-        return False
+        return "prompt"
     first = min(detail.sessions, key=lambda s: s.created_at)
     if first.prompt is None or normalise_prompt(first.prompt) != body.prompt:
-        return False
+        return "prompt"
     for name in ("base_ref", "head_ref", "model"):
         wanted = getattr(body, name)
         if wanted is not None and getattr(first, name) != wanted:
-            return False
+            return name
     agent = detail.custom_agent.id if detail.custom_agent else None
-    return body.custom_agent is None or agent == body.custom_agent
+    if body.custom_agent is not None and agent != body.custom_agent:
+        return "custom_agent"
+    return None
+
+
+def first_session_matches(body: RequestBody, detail: TaskDetail) -> bool:
+    """Whether the task was started from ``body``; a field the body leaves out matches anything."""
+    return first_session_mismatch(body, detail) is None
 
 
 def candidate_ids(remote: Remote, repo_key: str, *, known: set[str], since: datetime) -> list[str]:
@@ -81,15 +130,63 @@ def candidate_ids(remote: Remote, repo_key: str, *, known: set[str], since: date
     )
 
 
-def matching(
-    remote: Remote, body: RequestBody, ids: list[str], *, claimed: set[str]
-) -> list[TaskDetail]:
-    """The candidates started from ``body``, newest first, leaving out tasks already claimed."""
+@dataclass(frozen=True)
+class Matches:
+    """Every task started from one body, newest first: one, none, or several."""
+
+    tasks: tuple[TaskDetail, ...] = ()
+
+    @property
+    def one(self) -> TaskDetail | None:
+        """The task, when exactly one matched."""
+        return self.tasks[0] if len(self.tasks) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether two or more tasks matched."""
+        return len(self.tasks) > 1
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The matching tasks' ids, newest first."""
+        return tuple(t.id for t in self.tasks)
+
+
+def find(
+    remote: Remote,
+    repo_key: str,
+    body: RequestBody,
+    *,
+    known: set[str],
+    since: datetime,
+    claimed: set[str],
+) -> Matches:
+    """The candidates of ``repo_key`` started from ``body``, leaving out tasks already claimed."""
     found = [
         remote.details[i]
-        for i in ids
+        for i in candidate_ids(remote, repo_key, known=known, since=since)
         if i in remote.details
         and i not in claimed
         and first_session_matches(body, remote.details[i])
     ]
-    return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)
+    return Matches(tuple(sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)))
+
+
+def lost_create(remote: Remote, intent: Intent, *, known: set[str], claimed: set[str]) -> Matches:
+    """The tasks ``intent``'s POST may have started: one is it, several are an ambiguity."""
+    return find(
+        remote,
+        intent.repo.lower(),
+        intent.body,
+        known=known,
+        since=intent_since(intent),
+        claimed=claimed,
+    )
+
+
+def ambiguous_create(key: str, matches: Matches) -> str:
+    """What the planner refuses with, and apply reports, when an intent matches several tasks."""
+    return (
+        f"the unfinished create of '{key}' matches {len(matches.tasks)} tasks"
+        f" ({', '.join(matches.ids)}); choose the right one with: agenttasks import {key} TASK_ID"
+    )
