@@ -19,7 +19,8 @@ pytestmark = pytest.mark.e2e
 
 def test_plan_waiting_600s_on_a_secondary_rate_limit_stops_at_ctrl_c(tmp_path: Path) -> None:
     (tmp_path / "tasks.yaml").write_text(
-        "version: 1\ntasks:\n  one:\n    repo: octo/web\n    prompt: Fix the flaky test.\n", encoding="utf-8"
+        "version: 1\ntasks:\n  one:\n    repo: octo/web\n    prompt: Fix the flaky test.\n",
+        encoding="utf-8",
     )
     rule = "GET:/agents/repos/*/tasks:secondary_429:retry_after=600"
     with ServedSandbox("--token", TOKEN, "--fault", rule) as served:
