@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 from harness import CLI, TOKEN, median_seconds, served_sandbox
 
-from reconciler.github.client import DEFAULT_API_VERSION
+from reconciler.defaults import API_VERSION
 from reconciler.models import Desired
 from reconciler.spec.load import load
 from reconciler.state.format import State
@@ -41,7 +41,7 @@ from reconciler.state.store import StateLock, StateStore, read_state
 APPLY = ["apply", "--yes", "--min-interval", "0", "--max-create-rate", "off"]
 HEADERS = {
     "Accept": "application/vnd.github+json",
-    "X-GitHub-Api-Version": DEFAULT_API_VERSION,
+    "X-GitHub-Api-Version": API_VERSION,
     "Authorization": f"Bearer {TOKEN}",
 }
 

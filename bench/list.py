@@ -19,7 +19,7 @@ import httpx
 from harness import TOKEN, served_sandbox
 
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings
 
 REPOS, TASKS, CONCURRENCY, LATENCY_MS = 40, 50, 8, 20
 
@@ -65,7 +65,7 @@ def measure(latency_ms: int, repos: list[str], runs: int) -> dict[str, float]:
     with served_sandbox(latency_ms) as url:
         seed(url, repos)
         recorded(url)
-        settings = Settings(concurrency=CONCURRENCY)
+        settings = ClientSettings(concurrency=CONCURRENCY)
         with AgentTasksClient(url, Token(TOKEN, "bench"), settings=settings) as client:
             single = median(timed(lambda: client.list_repo_tasks(repos[0])) for _ in range(runs))
             recorded(url)

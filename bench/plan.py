@@ -37,7 +37,7 @@ from harness import CLI, TOKEN, USER_ID, median_seconds, served_sandbox
 
 from reconciler.commands.plan import Selection
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings
 from reconciler.models import Desired
 from reconciler.plan.planner import plan
 from reconciler.plan.refresh import refresh
@@ -46,7 +46,7 @@ from reconciler.spec.load import load
 from reconciler.state.format import Record
 from reconciler.state.store import StateLock, StateStore, read_state
 
-CONCURRENCY = Settings().concurrency
+CONCURRENCY = ClientSettings().concurrency
 
 
 def generate(directory: Path, count: int, repos: int) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from reconciler.apply.report import Outcome
+from reconciler.apply.report import ApplyStatus, KeyOutcome
 from reconciler.errors import ApiError
 from reconciler.github.client import AgentTasksClient
 from reconciler.plan.remote import (
@@ -57,10 +57,10 @@ def _check_repo(
 
 
 def confirm_unfinished(
-    outcomes: list[Outcome], state: State, client: AgentTasksClient, post_timeout: float
+    outcomes: list[KeyOutcome], state: State, client: AgentTasksClient, post_timeout: float
 ) -> None:
     """Replace each unconfirmed outcome's detail with what one listing shows."""
-    pending = {o.key: i for i, o in enumerate(outcomes) if o.status == "unconfirmed"}
+    pending = {o.key: i for i, o in enumerate(outcomes) if o.status == ApplyStatus.UNCONFIRMED}
     by_repo: dict[str, dict[str, Intent]] = defaultdict(dict)
     for key in pending:
         intent = state.intents.get(key)
@@ -75,4 +75,4 @@ def confirm_unfinished(
         for key, intent in intents.items():
             detail = found.get(key) or _until(intent, post_timeout)
             old = outcomes[pending[key]]
-            outcomes[pending[key]] = Outcome(old.key, old.status, old.task_id, detail)
+            outcomes[pending[key]] = KeyOutcome(old.key, old.status, old.task_id, detail)

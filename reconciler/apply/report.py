@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from reconciler.errors import ExitCode, combine_exit_codes
 
 
+class ApplyStatus(StrEnum):
+    """What an apply did with one key; the values are the JSON report's (docs/plan-json.md)."""
+
+    CREATED = "created"
+    IMPORTED = "imported"
+    FORGOTTEN = "forgotten"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    SKIPPED = "skipped"
+
+
 @dataclass(frozen=True)
-class Outcome:
+class KeyOutcome:
     """What happened to one key."""
 
     key: str
-    status: str  # created, imported, forgotten, failed, unconfirmed, skipped
+    status: ApplyStatus
     task_id: str | None = None
     detail: str = ""
 
@@ -21,17 +33,27 @@ class Outcome:
 class Report:
     """Every outcome of a run, in order, and whether a signal cut it short."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[KeyOutcome] = field(default_factory=list)
     interrupted: ExitCode | None = None
 
-    def count(self, status: str) -> int:
+    def add(
+        self, key: str, status: ApplyStatus, task_id: str | None = None, detail: str = ""
+    ) -> None:
+        """Record what happened to ``key``."""
+        self.outcomes.append(KeyOutcome(key, status, task_id, detail))
+
+    @property
+    def partial(self) -> bool:
+        """Some create failed or is unconfirmed: exit 4."""
+        return bool(self.count(ApplyStatus.FAILED) or self.count(ApplyStatus.UNCONFIRMED))
+
+    def count(self, status: ApplyStatus) -> int:
         """How many outcomes have ``status``."""
         return sum(o.status == status for o in self.outcomes)
 
     @property
     def exit_code(self) -> ExitCode:
         """130/143 when interrupted, 4 when a create failed or is unconfirmed, else 0."""
-        partial = self.count("failed") or self.count("unconfirmed")
         return combine_exit_codes(
-            self.interrupted or ExitCode.OK, ExitCode.PARTIAL if partial else ExitCode.OK
+            self.interrupted or ExitCode.OK, ExitCode.PARTIAL if self.partial else ExitCode.OK
         )

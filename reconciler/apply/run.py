@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 
-from reconciler import failpoints
+from reconciler import defaults, failpoints
 from reconciler.apply import transitions
 from reconciler.apply.recheck import confirm_unfinished
-from reconciler.apply.report import Outcome, Report
+from reconciler.apply.report import ApplyStatus, Report
+from reconciler.clock import utc_now
 from reconciler.errors import (
     AgentTasksError,
     AmbiguousCreate,
@@ -32,10 +33,6 @@ from reconciler.models import RemoteTask
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.state.format import State
 from reconciler.state.store import StateStore
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Stop:
@@ -72,13 +69,15 @@ class Stop:
         return float("inf") if self.deadline is None else self.deadline - self._clock()
 
 
-@dataclass(frozen=True)
-class Pacing:
-    """Spacing of creates (DESIGN §5); ``--max-create-rate`` lives in the client."""
+@dataclass(frozen=True, kw_only=True)
+class ApplySettings:
+    """How an apply runs: the spacing of creates (DESIGN §5; ``--max-create-rate`` lives in the
+    client), whether to stop at the first failure, and the POST timeout lost creates are dated by.
+    """
 
-    min_interval: float = 1.0
+    min_interval: float = defaults.MIN_INTERVAL
     fail_fast: bool = False
-    post_timeout: float = 30.0
+    post_timeout: float = defaults.POST_TIMEOUT
 
 
 @dataclass
@@ -86,7 +85,7 @@ class _Run:
     client: AgentTasksClient
     store: StateStore
     progress: Callable[[str], None]
-    pacing: Pacing
+    settings: ApplySettings
     stop: Stop
     now: Callable[[], datetime]
     monotonic: Callable[[], float]
@@ -119,21 +118,18 @@ def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:
 def _pace(run: _Run) -> None:
     if run.last_post is None:
         return
-    wait = run.last_post + run.pacing.min_interval - run.monotonic()
+    wait = run.last_post + run.settings.min_interval - run.monotonic()
     if wait > 0:
         run.stop.event.wait(wait)
 
 
 def _create(run: _Run, action: Action) -> None:
     _pace(run)
-    if run.stop.event.is_set():
-        run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
-        return
     # Wait for --max-create-rate here, interruptibly, so the intent is dated when the POST leaves.
-    while (delay := run.client.create_delay()) > 0 and not run.stop.event.is_set():
+    while not run.stop.event.is_set() and (delay := run.client.create_delay()) > 0:
         run.stop.event.wait(delay)
     if run.stop.event.is_set():
-        run.report.outcomes.append(Outcome(action.key, "skipped", detail="interrupted"))
+        run.report.add(action.key, ApplyStatus.SKIPPED, detail="interrupted")
         return
     run.progress(f"task.{action.key}: Creating...")
     server_time = run.client.server_time
@@ -152,20 +148,20 @@ def _create(run: _Run, action: Action) -> None:
         run.save(new_state)
         took = max(1, round(run.monotonic() - started))
         run.progress(f"task.{action.key}: Creation complete after {took}s [id={result.id}]")
-        run.report.outcomes.append(Outcome(action.key, "created", result.id))
+        run.report.add(action.key, ApplyStatus.CREATED, result.id)
         if action.kind in (Kind.REPLACE, Kind.RERUN):  # the plan counts one forget for these
-            run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
+            run.report.add(action.key, ApplyStatus.FORGOTTEN, action.old_task_id)
     elif result is None or isinstance(result, AmbiguousCreate):
         if isinstance(result, CreateUnconfirmed) and result.server_time is not None:
             run.save(transitions.redate_intent(run.state, action.key, result.server_time))
         why = "interrupted" if result is None else str(result)
         run.progress(f"task.{action.key}: Create unconfirmed ({why}); it will not be sent again")
-        run.report.outcomes.append(Outcome(action.key, "unconfirmed", detail=why))
+        run.report.add(action.key, ApplyStatus.UNCONFIRMED, detail=why)
     else:
         # Any other answer means the server did not create it: the intent is withdrawn.
         run.save(transitions.without_intent(run.state, action.key))
         run.progress(f"task.{action.key}: Creation failed: {result}")
-        run.report.outcomes.append(Outcome(action.key, "failed", detail=str(result)))
+        run.report.add(action.key, ApplyStatus.FAILED, detail=str(result))
 
 
 def _settle(run: _Run, plan: Plan) -> None:
@@ -176,10 +172,10 @@ def _settle(run: _Run, plan: Plan) -> None:
     for action in plan.actions:
         if action.kind == Kind.IMPORT and action.task is not None:
             run.progress(f"task.{action.key}: Importing... [id={action.task.id}]")
-            run.report.outcomes.append(Outcome(action.key, "imported", action.task.id))
+            run.report.add(action.key, ApplyStatus.IMPORTED, action.task.id)
         if action.kind == Kind.FORGET or action.forget_after_import:
             run.progress(f"task.{action.key}: Forgetting... (state only)")
-            run.report.outcomes.append(Outcome(action.key, "forgotten", action.old_task_id))
+            run.report.add(action.key, ApplyStatus.FORGOTTEN, action.old_task_id)
     if settled != run.state:
         run.save(settled)
 
@@ -190,26 +186,26 @@ def apply_plan(
     client: AgentTasksClient,
     store: StateStore,
     progress: Callable[[str], None],
-    pacing: Pacing = Pacing(),
+    settings: ApplySettings = ApplySettings(),
     stop: Stop | None = None,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Report:
     """Apply ``plan``'s actions through ``client``, saving each step to ``store``."""
-    applying = _Run(client, store, progress, pacing, stop or Stop(), now, monotonic, store.state)
+    applying = _Run(client, store, progress, settings, stop or Stop(), now, monotonic, store.state)
     _settle(applying, plan)
     for action in plan.actions:
         if not action.creates:
             continue
-        if pacing.fail_fast and applying.report.count("failed"):
-            applying.report.outcomes.append(Outcome(action.key, "skipped", detail="--fail-fast"))
+        if settings.fail_fast and applying.report.count(ApplyStatus.FAILED):
+            applying.report.add(action.key, ApplyStatus.SKIPPED, detail="--fail-fast")
             continue
         _create(applying, action)
     for key in plan.unresolved:  # an earlier run's lost answer, still in its window: exit 4
         if key in applying.state.intents:
             detail = "an earlier create's answer was lost"
-            applying.report.outcomes.append(Outcome(key, "unconfirmed", detail=detail))
+            applying.report.add(key, ApplyStatus.UNCONFIRMED, detail=detail)
     if applying.stop.code is None:
-        confirm_unfinished(applying.report.outcomes, applying.state, client, pacing.post_timeout)
+        confirm_unfinished(applying.report.outcomes, applying.state, client, settings.post_timeout)
     applying.report.interrupted = applying.stop.code  # a signal during that check counts too
     return applying.report

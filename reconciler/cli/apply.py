@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from reconciler import defaults
 from reconciler.cli.options import (
     context,
     emit,
@@ -16,6 +18,9 @@ from reconciler.cli.options import (
     state_option,
 )
 
+if TYPE_CHECKING:
+    from reconciler.commands.plan import Selection
+
 
 @click.command("apply")
 @click.argument("planfile", required=False, type=click.Path(path_type=Path))
@@ -23,11 +28,19 @@ from reconciler.cli.options import (
 @state_option
 @format_option("text", "json")
 @click.option("--yes", is_flag=True, help="Apply without asking.")
-@click.option("--min-interval", default=1.0, show_default=True, metavar="S", help="Between POSTs.")
+@click.option(
+    "--min-interval",
+    default=defaults.MIN_INTERVAL,
+    show_default=True,
+    metavar="S",
+    help="Between POSTs.",
+)
 @click.option("--max-create-rate", metavar="R", help="e.g. 80/min,500/h (default), or off.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed create.")
 @click.option("--wait", is_flag=True, help="Follow the tasks this apply touched until they end.")
-@click.option("--timeout", default=3600.0, show_default=True, metavar="S", help="For --wait.")
+@click.option(
+    "--timeout", default=defaults.WAIT_TIMEOUT, show_default=True, metavar="S", help="For --wait."
+)
 @lock_timeout_option
 @selection_options
 @click.pass_context
@@ -44,20 +57,21 @@ def apply_command(
     wait: bool,
     timeout: float,
     lock_timeout: float | None,
-    targets: tuple[str, ...],
-    excludes: tuple[str, ...],
-    replace: tuple[str, ...],
-    max_creates: int | None,
-    adopt_window: str,
+    selection: Selection,
 ) -> int:
     """Create what is missing and record it in the state file."""
     from reconciler.commands.apply import ApplyOptions, run_apply
-    from reconciler.commands.plan import Selection
 
     options = ApplyOptions(
-        fmt, yes, min_interval, max_create_rate, fail_fast, wait, timeout, lock_timeout
+        fmt=fmt,
+        yes=yes,
+        min_interval=min_interval,
+        max_create_rate=max_create_rate,
+        fail_fast=fail_fast,
+        wait=wait,
+        timeout=timeout,
+        lock_timeout=lock_timeout,
     )
-    selection = Selection(targets, excludes, replace, max_creates, adopt_window)
     result = run_apply(
         context(ctx),
         files=files,

@@ -12,10 +12,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, defaults
 from reconciler.cli.options import (
     context,
     emit,
@@ -27,18 +28,29 @@ from reconciler.cli.options import (
 from reconciler.commands.context import GlobalOptions
 from reconciler.errors import AgentTasksError, ExitCode, SpecError
 
+if TYPE_CHECKING:
+    from reconciler.commands.plan import Selection
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agenttasks")
 @click.option(
     "--api-url", metavar="URL", help="API base URL, or sandbox:PATH for the built-in sandbox."
 )
-@click.option("--api-version", default="2022-11-28", show_default=True, metavar="V")
+@click.option("--api-version", default=defaults.API_VERSION, show_default=True, metavar="V")
 @click.option(
-    "--max-wait", default=900.0, show_default=True, metavar="S", help="Longest rate-limit wait."
+    "--max-wait",
+    default=defaults.MAX_WAIT,
+    show_default=True,
+    metavar="S",
+    help="Longest rate-limit wait.",
 )
 @click.option(
-    "--post-timeout", default=30.0, show_default=True, metavar="S", help="POST read timeout."
+    "--post-timeout",
+    default=defaults.POST_TIMEOUT,
+    show_default=True,
+    metavar="S",
+    help="POST read timeout.",
 )
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request; show tracebacks of bugs.")
@@ -57,7 +69,14 @@ def cli(
     Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
     """
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    ctx.obj = GlobalOptions(api_url, api_version, max_wait, post_timeout, color, verbose)
+    ctx.obj = GlobalOptions(
+        api_url=api_url,
+        api_version=api_version,
+        max_wait=max_wait,
+        post_timeout=post_timeout,
+        color=color,
+        verbose=verbose,
+    )
 
 
 @cli.command()
@@ -81,16 +100,6 @@ def schema() -> None:
     from reconciler.spec.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
-
-
-def _not_yet(name: str, help_text: str) -> None:
-    @cli.command(
-        name,
-        help=f"{help_text} (not implemented yet)",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    def _stub() -> None:
-        raise AgentTasksError(f"'agenttasks {name}' is not implemented yet.")
 
 
 @cli.command("demo")
@@ -117,16 +126,11 @@ def plan_command(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
-    targets: tuple[str, ...],
-    excludes: tuple[str, ...],
-    replace: tuple[str, ...],
-    max_creates: int | None,
-    adopt_window: str,
+    selection: Selection,
 ) -> int:
     """Show what apply would do, and the live state of tracked tasks."""
-    from reconciler.commands.plan import Selection, run_plan
+    from reconciler.commands.plan import run_plan
 
-    selection = Selection(targets, excludes, replace, max_creates, adopt_window)
     return emit(
         run_plan(
             context(ctx),
@@ -157,7 +161,9 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 @format_option("text", "json")
 @click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
 @click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
-@click.option("--timeout", default=3600.0, show_default=True, metavar="S", help="For --wait.")
+@click.option(
+    "--timeout", default=defaults.WAIT_TIMEOUT, show_default=True, metavar="S", help="For --wait."
+)
 @click.pass_context
 def status_command(
     ctx: click.Context,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -9,9 +10,14 @@ from pathlib import Path
 
 import click
 
+from reconciler import defaults
 from reconciler.commands.context import Context, Result
 
-_FILE_HELP = "Tasks file or directory of *.yaml/*.yml files; repeatable. Default: tasks.yaml."
+_FILE_HELP = (
+    "Tasks file or directory of *.yaml/*.yml files; repeatable. Default: "
+    + defaults.TASKS_FILE
+    + "."
+)
 
 
 def file_option(f: click.decorators.FC) -> click.decorators.FC:
@@ -23,10 +29,6 @@ def file_option(f: click.decorators.FC) -> click.decorators.FC:
         type=click.Path(path_type=Path),
         help=_FILE_HELP,
     )(f)
-
-
-def files_or_default(files: tuple[Path, ...]) -> list[Path]:
-    return list(files) or [Path("tasks.yaml")]
 
 
 def context(ctx: click.Context) -> Context:
@@ -79,32 +81,49 @@ def lock_timeout_option(f: click.decorators.FC) -> click.decorators.FC:
     )(f)
 
 
-def selection_options(f: click.decorators.FC) -> click.decorators.FC:
-    """``--target``, ``--exclude``, ``--replace``, ``--max-creates``, ``--adopt-window``."""
-    for option in reversed(
-        [
-            click.option(
-                "--target", "targets", multiple=True, metavar="KEY", help="Only these keys (globs)."
-            ),
-            click.option(
-                "--exclude",
-                "excludes",
-                multiple=True,
-                metavar="KEY",
-                help="Not these keys (globs).",
-            ),
-            click.option(
-                "--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again."
-            ),
-            click.option("--max-creates", type=int, metavar="N", help="Allow up to N creates."),
-            click.option(
-                "--adopt-window",
-                default="30d",
-                show_default=True,
-                metavar="D",
-                help="How old a lost task may be to be found again (no state file).",
-            ),
-        ]
-    ):
-        f = option(f)
-    return f
+def selection_options(f: Callable[..., int]) -> Callable[..., int]:
+    """``--target``, ``--exclude``, ``--replace``, ``--max-creates``, ``--adopt-window``, handed
+    to the command as one ``selection`` (plan and apply share them)."""
+
+    @functools.wraps(f)
+    def collect(
+        *args: object,
+        targets: tuple[str, ...],
+        excludes: tuple[str, ...],
+        replace: tuple[str, ...],
+        max_creates: int | None,
+        adopt_window: str,
+        **kwargs: object,
+    ) -> int:
+        from reconciler.commands.plan import Selection  # not at import: --help stays light
+
+        selection = Selection(
+            targets=targets,
+            excludes=excludes,
+            replace=replace,
+            max_creates=max_creates,
+            adopt_window=adopt_window,
+        )
+        return f(*args, selection=selection, **kwargs)
+
+    options = [
+        click.option(
+            "--target", "targets", multiple=True, metavar="KEY", help="Only these keys (globs)."
+        ),
+        click.option(
+            "--exclude", "excludes", multiple=True, metavar="KEY", help="Not these keys (globs)."
+        ),
+        click.option("--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again."),
+        click.option("--max-creates", type=int, metavar="N", help="Allow up to N creates."),
+        click.option(
+            "--adopt-window",
+            default=defaults.ADOPT_WINDOW,
+            show_default=True,
+            metavar="D",
+            help="How old a lost task may be to be found again (no state file).",
+        ),
+    ]
+    command: Callable[..., int] = collect
+    for option in reversed(options):
+        command = option(command)
+    return command

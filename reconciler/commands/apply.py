@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -11,60 +10,40 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from reconciler.apply.report import Report
-from reconciler.commands.context import Context, Result, Workspace, open_api, state_path
+from reconciler import defaults
+from reconciler.apply.report import ApplyStatus, Report
+from reconciler.commands.context import (
+    Context,
+    Result,
+    Workspace,
+    open_api,
+    state_path,
+    tasks_files,
+)
 from reconciler.commands.plan import Selection, make_plan, render
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan.model import Plan
 from reconciler.plan.saved import SavedPlan, check_current, load_plan
+from reconciler.render.report import closing_line, report_json
 from reconciler.state.format import State
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApplyOptions:
     """The options of ``apply`` (DESIGN §6) besides the plan selection."""
 
     fmt: str = "text"
     yes: bool = False
-    min_interval: float = 1.0
+    min_interval: float = defaults.MIN_INTERVAL
     max_create_rate: str | None = None
     fail_fast: bool = False
     wait: bool = False
-    timeout: float = 3600.0
+    timeout: float = defaults.WAIT_TIMEOUT
     lock_timeout: float | None = None
-    wait_interval: float = 5.0
-
-
-def _closing_line(report: Report) -> str:
-    imported, added = report.count("imported"), report.count("created")
-    forgotten = report.count("forgotten")
-    counts = f"{imported} imported, " if imported else ""
-    counts += f"{added} added, 0 changed, 0 destroyed"
-    counts += f", {forgotten} forgotten" if forgotten else ""
-    if not (report.count("failed") or report.count("unconfirmed") or report.interrupted):
-        return f"Apply complete! Tasks: {counts}."
-    lines = [f"Apply finished with errors! Tasks: {counts}."]
-    for outcome in report.outcomes:
-        if outcome.status in ("failed", "unconfirmed", "skipped"):
-            lines.append(f"  task.{outcome.key}: {outcome.status}: {outcome.detail}")
-    return "\n".join(lines)
-
-
-def _report_json(report: Report, code: ExitCode) -> str:
-    data = {
-        "format_version": "1.0",
-        "outcomes": [o.__dict__ for o in report.outcomes],
-        "counts": {
-            s: report.count(s)
-            for s in ("created", "imported", "forgotten", "failed", "unconfirmed", "skipped")
-        },
-        "interrupted": report.interrupted is not None,
-        "exit_code": int(code),
-    }
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    wait_interval: float = defaults.WAIT_INTERVAL
 
 
 def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
@@ -145,7 +124,7 @@ def _run(
     selection: Selection,
     options: ApplyOptions,
 ) -> Result:
-    from reconciler.apply.run import Pacing, Stop, apply_plan
+    from reconciler.apply.run import ApplySettings, Stop, apply_plan
     from reconciler.spec.load import load
     from reconciler.state.store import StateLock, StateStore, ci_run_url
 
@@ -168,7 +147,7 @@ def _run(
                 )
                 the_plan: Plan = saved.restore()
             else:
-                desired = load(list(files) or [Path("tasks.yaml")])
+                desired = load(tasks_files(files))
                 work = Workspace(desired.files, path, desired, store.state)
                 the_plan, now = make_plan(ctx, work, selection, client)
                 if show:
@@ -179,24 +158,28 @@ def _run(
                     )
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
             if not changes and not the_plan.unresolved:
-                return Result("" if show else _report_json(Report(), ExitCode.OK))
+                return Result("" if show else report_json(Report(), ExitCode.OK))
             # Unresolved intents alone need no approval: the run only checks them (exit 4).
             if changes and saved is None and not _confirmed(ctx, options):
                 return Result("Apply cancelled.\n", code=ExitCode.ERROR)
             stop = Stop()
             stop.install()
-            pacing = Pacing(options.min_interval, options.fail_fast, ctx.options.post_timeout)
+            settings = ApplySettings(
+                min_interval=options.min_interval,
+                fail_fast=options.fail_fast,
+                post_timeout=ctx.options.post_timeout,
+            )
             report = apply_plan(
-                the_plan, client=client, store=store, progress=out, pacing=pacing, stop=stop
+                the_plan, client=client, store=store, progress=out, settings=settings, stop=stop
             )
             final = store.state
         code = report.exit_code
-        out(_closing_line(report))
+        out(closing_line(report))
         if options.wait and report.interrupted is None:
             followed = _follow(ctx, client, final, report, options, out, stop.event)
             # A signal while waiting ends the wait: 130/143, not a timeout.
             code = combine_exit_codes(code, followed, stop.code or ExitCode.OK)
-    return Result(_report_json(report, code) if not show else "", code=code)
+    return Result(report_json(report, code) if not show else "", code=code)
 
 
 def _follow(
@@ -210,7 +193,9 @@ def _follow(
 ) -> ExitCode:
     from reconciler.commands.waiting import followed, wait_for
 
-    keys = {o.key for o in report.outcomes if o.status in ("created", "imported")}
+    keys = {
+        o.key for o in report.outcomes if o.status in (ApplyStatus.CREATED, ApplyStatus.IMPORTED)
+    }
     tasks = followed(final, keys)
     if not tasks:
         return ExitCode.OK

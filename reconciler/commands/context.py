@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler import defaults
+from reconciler.clock import utc_now
 from reconciler.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
@@ -19,18 +21,14 @@ if TYPE_CHECKING:
     from reconciler.state.format import State
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GlobalOptions:
     """Options given before the command, shared by every command."""
 
     api_url: str | None = None
-    api_version: str = "2022-11-28"
-    max_wait: float = 900.0
-    post_timeout: float = 30.0
+    api_version: str = defaults.API_VERSION
+    max_wait: float = defaults.MAX_WAIT
+    post_timeout: float = defaults.POST_TIMEOUT
     color: bool = False
     verbose: bool = False
 
@@ -42,7 +40,7 @@ class Context:
     options: GlobalOptions
     env: Mapping[str, str]
     err: Callable[[str], None]
-    now: Callable[[], datetime] = _utc_now
+    now: Callable[[], datetime] = utc_now
     interactive: bool = False
     terminal: bool = False  # stdout is a terminal: live displays instead of change lines
     out: Callable[[str], None] = lambda line: None
@@ -71,7 +69,7 @@ class Workspace:
 
 def tasks_files(files: Sequence[Path]) -> list[Path]:
     """The files given, or ``tasks.yaml``."""
-    return list(files) or [Path("tasks.yaml")]
+    return list(files) or [Path(defaults.TASKS_FILE)]
 
 
 def state_path(files: Sequence[Path], option: Path | None) -> Path:
@@ -94,10 +92,10 @@ def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
 
 def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClient:
     """The API client for this run: URL and token from options and environment (DESIGN §6)."""
-    from reconciler.github.client import Hooks, Settings, open_client
+    from reconciler.github.client import ClientSettings, Hooks, open_client
 
     options = ctx.options
-    settings = Settings(
+    settings = ClientSettings(
         api_version=options.api_version,
         max_wait=options.max_wait,
         post_timeout=options.post_timeout,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler import defaults
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
 from reconciler.errors import ExitCode, UsageError
 from reconciler.plan.model import Plan
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Selection:
     """The plan options of DESIGN §6 (shared by plan and apply)."""
 
@@ -29,7 +30,7 @@ class Selection:
     excludes: tuple[str, ...] = ()
     replace: tuple[str, ...] = ()
     max_creates: int | None = None
-    adopt_window: str = "30d"
+    adopt_window: str = defaults.ADOPT_WINDOW
 
     def options(self, post_timeout: float) -> Options:
         """The planner's options."""

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from reconciler import defaults
 from reconciler.commands.context import Context, Result, open_api, server_now, workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.errors import ExitCode
@@ -23,8 +24,8 @@ def run_status(
     fmt: str,
     check: bool,
     wait: bool = False,
-    timeout: float = 3600.0,
-    interval: float = 5.0,
+    timeout: float = defaults.WAIT_TIMEOUT,
+    interval: float = defaults.WAIT_INTERVAL,
 ) -> Result:
     """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly; with
     ``wait``, follow them all until each ends or needs a person (exit 6 at the timeout)."""

@@ -19,13 +19,13 @@ from typing import TypeVar
 
 import httpx
 
+from reconciler import defaults
 from reconciler.errors import ApiError, ConfigError, TransportError
 from reconciler.github import diagnose, endpoints
 from reconciler.github.auth import Token, check_base_url, find_token, gh_auth_token, resolve_api_url
 from reconciler.github.endpoints import ALL_TASKS, ApiRequest, ListParams, Response, TaskList
 from reconciler.github.exchange import Exchange
 from reconciler.github.pacing import (
-    DEFAULT_CREATE_RATE,
     CreateLimiter,
     CreateRate,
     Wait,
@@ -36,9 +36,6 @@ from reconciler.github.pacing import (
 from reconciler.github.urls import describe, inside_api, join_link
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 
-DEFAULT_API_VERSION = "2022-11-28"
-
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -46,20 +43,20 @@ R = TypeVar("R")
 MAX_RATE_LIMIT_WAITS = 30
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, kw_only=True)
+class ClientSettings:
     """The knobs the command line sets (DESIGN §6)."""
 
-    api_version: str = DEFAULT_API_VERSION
-    max_wait: float = 900.0
-    post_timeout: float = 30.0
-    get_timeout: float = 30.0
-    concurrency: int = 8
-    create_rate: str = DEFAULT_CREATE_RATE
+    api_version: str = defaults.API_VERSION
+    max_wait: float = defaults.MAX_WAIT
+    post_timeout: float = defaults.POST_TIMEOUT
+    get_timeout: float = defaults.GET_TIMEOUT
+    concurrency: int = defaults.CONCURRENCY
+    create_rate: str = defaults.CREATE_RATE
     get_retries: int = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hooks:
     """The client's effects, injected: wall clock, sleep, jitter, ``-v`` log, warnings.
 
@@ -84,7 +81,7 @@ class AgentTasksClient:
         token: Token,
         *,
         transport: httpx.BaseTransport | None = None,
-        settings: Settings = Settings(),
+        settings: ClientSettings = ClientSettings(),
         hooks: Hooks = Hooks(),
     ) -> None:
         self.base_url = check_base_url(base_url)
@@ -297,7 +294,7 @@ def open_client(
     api_url: str | None,
     env: Mapping[str, str],
     *,
-    settings: Settings = Settings(),
+    settings: ClientSettings = ClientSettings(),
     hooks: Hooks = Hooks(),
     run_gh: Callable[[str], str | None] = gh_auth_token,
     sandbox: Callable[[str], httpx.BaseTransport] | None = None,

@@ -1,7 +1,7 @@
 """One HTTP exchange over httpx: the only code that touches the network library.
 
 It sends one request, follows redirects without leaking the token, and turns whatever httpx
-returns or raises into an ``Outcome`` the pure retry rules understand. Retries, waits and pages
+returns or raises into an ``Answer`` the pure retry rules understand. Retries, waits and pages
 are the client's business, one level up.
 """
 
@@ -17,7 +17,7 @@ from reconciler import __version__
 from reconciler.github import diagnose, endpoints
 from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
-from reconciler.github.pacing import Outcome, TransportFailure
+from reconciler.github.pacing import Answer, TransportFailure
 from reconciler.github.urls import redirect_target
 
 MAX_REDIRECTS = 5
@@ -58,7 +58,7 @@ class Exchange:
         with self._lock:
             return self._server_time
 
-    def __call__(self, request: ApiRequest, url: str) -> Outcome:
+    def __call__(self, request: ApiRequest, url: str) -> Answer:
         """One request, following redirects: Authorization goes only to the same scheme, host
         and port, and a redirect from https to http is refused."""
         headers = self._headers()
@@ -95,9 +95,9 @@ class Exchange:
             "Authorization": f"Bearer {self._token.reveal()}",
         }
 
-    def _send(self, request: ApiRequest, url: str, headers: Mapping[str, str]) -> Outcome:
+    def _send(self, request: ApiRequest, url: str, headers: Mapping[str, str]) -> Answer:
         started = self._monotonic()
-        outcome: Outcome
+        outcome: Answer
         try:
             reply = self._http.request(
                 request.method,

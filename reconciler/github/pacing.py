@@ -35,7 +35,7 @@ class TransportFailure:
     detail: str
 
 
-Outcome = Response | TransportFailure
+Answer = Response | TransportFailure
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Retry:
     reason: str
 
 
-RetryPolicy = Callable[[Outcome, int], Retry | None]
+RetryRule = Callable[[Answer, int], Retry | None]
 
 
 def backoff(attempt: int, *, base: float, cap: float, rand: Callable[[], float]) -> float:
@@ -55,7 +55,7 @@ def backoff(attempt: int, *, base: float, cap: float, rand: Callable[[], float])
     return step / 2 + step / 2 * rand()
 
 
-def describe_outcome(outcome: Outcome) -> str:
+def describe_answer(outcome: Answer) -> str:
     """A short reason: ``502`` or the transport failure's text."""
     if isinstance(outcome, TransportFailure):
         return outcome.detail
@@ -64,26 +64,26 @@ def describe_outcome(outcome: Outcome) -> str:
 
 def idempotent(
     *, retries: int = 4, base: float = 1.0, cap: float = 30.0, rand: Callable[[], float]
-) -> RetryPolicy:
+) -> RetryRule:
     """For GETs: any transport failure or a 500/502/503/504, up to ``retries`` times."""
 
-    def policy(outcome: Outcome, attempt: int) -> Retry | None:
+    def policy(outcome: Answer, attempt: int) -> Retry | None:
         transient = isinstance(outcome, TransportFailure) or outcome.status in TRANSIENT_STATUSES
         if not transient or attempt >= retries:
             return None
         delay = backoff(attempt, base=base, cap=cap, rand=rand)
-        return Retry(delay, describe_outcome(outcome))
+        return Retry(delay, describe_answer(outcome))
 
     return policy
 
 
 def not_sent_only(
     *, retries: int = 4, base: float = 1.0, cap: float = 30.0, rand: Callable[[], float]
-) -> RetryPolicy:
+) -> RetryRule:
     """For POSTs: only a request the server certainly never saw. A 5xx or a failure after
     sending may have created the task, so it is never retried."""
 
-    def policy(outcome: Outcome, attempt: int) -> Retry | None:
+    def policy(outcome: Answer, attempt: int) -> Retry | None:
         if not isinstance(outcome, TransportFailure) or outcome.sent or attempt >= retries:
             return None
         return Retry(backoff(attempt, base=base, cap=cap, rand=rand), outcome.detail)
@@ -193,9 +193,6 @@ class CreateRate:
                 )
             windows.append((int(match.group(1)), _UNITS[match.group(2)]))
         return cls(tuple(sorted(windows, key=lambda w: w[1])))
-
-
-DEFAULT_CREATE_RATE = "80/min,500/h"
 
 
 class CreateLimiter:

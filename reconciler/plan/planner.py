@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
+from reconciler import defaults
 from reconciler.errors import StateConflict, TooManyCreates
 from reconciler.models import Desired, DesiredTask, OnChange, RemoteTask
 from reconciler.plan.liveview import drift, statuses
@@ -27,10 +28,8 @@ from reconciler.plan.remote import (
 from reconciler.spec.schema import DEFAULT_MAX_CREATES
 from reconciler.state.format import EarlierRun, Intent, Record, State
 
-DEFAULT_ADOPT_WINDOW = timedelta(days=30)
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Options:
     """What the command line adds to a plan."""
 
@@ -38,8 +37,8 @@ class Options:
     excludes: tuple[str, ...] = ()
     replace: frozenset[str] = frozenset()
     max_creates: int | None = None
-    adopt_window: timedelta = DEFAULT_ADOPT_WINDOW
-    post_timeout: float = 30.0
+    adopt_window: timedelta = timedelta(days=defaults.ADOPT_WINDOW_DAYS)
+    post_timeout: float = defaults.POST_TIMEOUT
 
     def selects(self, key: str) -> bool:
         """Whether ``--target``/``--exclude`` leave ``key`` in the plan."""

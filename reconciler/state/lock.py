@@ -17,10 +17,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from reconciler.clock import utc_now
 from reconciler.errors import StateConflict, StateError
 
 POLL_SECONDS = 0.1
-_RECORD_LIMIT = 64 * 1024
+_RECORD_LIMIT = 64 * 1024  # a holder record is a few hundred bytes; read no more than this
 
 
 def lock_path(path: Path) -> Path:
@@ -67,7 +68,7 @@ def _try_flock(fd: int, lock_file: Path) -> bool:
 
 def _read_record(fd: int) -> Holder | None:
     try:
-        return Holder.model_validate_json(os.pread(fd, 65536, 0))
+        return Holder.model_validate_json(os.pread(fd, _RECORD_LIMIT, 0))
     except ValidationError:
         return None
 
@@ -97,10 +98,6 @@ def _who(fd: int, lock_file: Path) -> str:
     return f"({holder.describe()})"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class StateLock:
     """An exclusive ``fcntl.flock`` on ``<state>.lock``, with a holder record written inside.
 
@@ -116,7 +113,7 @@ class StateLock:
         *,
         command: str,
         timeout: float | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         run_url: str | None = None,
         on_wait: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.apply.transitions import redate_intent, with_intent
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Hooks, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
 from reconciler.plan.model import Action, Kind
 from reconciler.sandbox import Sandbox
 from reconciler.state.format import State
@@ -36,7 +36,7 @@ def test_create_delay_reports_the_rate_wait_without_waiting() -> None:
         "https://api.github.com",
         Token("t", "a test"),
         transport=Sandbox().transport(),
-        settings=Settings(create_rate="2/min"),
+        settings=ClientSettings(create_rate="2/min"),
         hooks=Hooks(clock=lambda: now[0], sleep=lambda s: None),
     )
     with client:

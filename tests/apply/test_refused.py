@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.apply.run import Pacing, apply_plan
+from reconciler.apply.run import ApplySettings, apply_plan
 from reconciler.commands.context import Context, GlobalOptions, Workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Hooks, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
 from reconciler.sandbox import FaultRule, Sandbox
 from reconciler.spec.load import load
 from reconciler.state.store import StateLock, StateStore
@@ -29,7 +29,7 @@ def test_a_refused_post_is_sent_again_and_creates_one_task(tmp_path: Path) -> No
         "https://api.github.com",
         Token(TOKEN, "AGENTTASKS_TOKEN"),
         transport=sandbox.transport(),
-        settings=Settings(),
+        settings=ClientSettings(),
         hooks=Hooks(sleep=sleeps.append),
     )
     errors: list[str] = []
@@ -42,7 +42,11 @@ def test_a_refused_post_is_sent_again_and_creates_one_task(tmp_path: Path) -> No
         work = Workspace(desired.files, state_file, desired, store.state)
         plan, _ = make_plan(ctx, work, Selection(), client)
         report = apply_plan(
-            plan, client=client, store=store, progress=progress.append, pacing=Pacing(0.0)
+            plan,
+            client=client,
+            store=store,
+            progress=progress.append,
+            settings=ApplySettings(min_interval=0.0),
         )
     assert report.exit_code == 0, progress
     assert [o.status for o in report.outcomes] == ["created"]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Hooks, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
 from reconciler.sandbox import ManualClock, Sandbox
 
 # Recognisable, so a test can grep everything captured for it.
@@ -96,7 +96,7 @@ def make_client(sb: Sandbox, fake_time: FakeTime, captured: Captured) -> Iterato
             base_url,
             Token(token, "AGENTTASKS_TOKEN"),
             transport=transport or sb.transport(),
-            settings=Settings(**settings),
+            settings=ClientSettings(**settings),
             hooks=hooks,
         )
         made.append(client)

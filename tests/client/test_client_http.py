@@ -24,7 +24,7 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, Hooks, Settings
+from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
 from reconciler.github.endpoints import ListParams
 from reconciler.models import RequestBody
 from reconciler.sandbox import FaultRule, Sandbox
@@ -307,7 +307,7 @@ def test_an_interrupted_fan_out_ends_the_other_workers_waits_at_once() -> None:
         "https://api.github.com",
         Token(TOKEN, "AGENTTASKS_TOKEN"),
         transport=sb.transport(),
-        settings=Settings(concurrency=2),
+        settings=ClientSettings(concurrency=2),
         hooks=Hooks(),  # the real, interruptible sleep
     )
 

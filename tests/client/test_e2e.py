@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from reconciler.errors import AmbiguousCreate, ApiError, NotFound
-from reconciler.github.client import Hooks, Settings, open_client
+from reconciler.github.client import ClientSettings, Hooks, open_client
 from reconciler.github.endpoints import TaskList
 from reconciler.models import RequestBody
 from tests.client.conftest import TOKEN, Captured, MakeClient
@@ -84,7 +84,7 @@ def test_open_client_reads_the_url_and_token_from_the_environment(
 ) -> None:
     env = {"AGENTTASKS_API_URL": fresh.url, "GH_TOKEN": TOKEN}
     hooks = Hooks(log=captured.logs.append)
-    with open_client(None, env, settings=Settings(), hooks=hooks) as client:
+    with open_client(None, env, settings=ClientSettings(), hooks=hooks) as client:
         assert client.user_id() == 1
     assert captured.logs[0].startswith("GET /user -> 200 in ")
     assert all(TOKEN not in line for line in captured.logs)

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from reconciler.errors import NotFound, PermissionDenied, ValidationFailed
-from reconciler.github.client import AgentTasksClient, Hooks, Settings, open_client
+from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks, open_client
 from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, RequestBody, TaskState
 
@@ -43,7 +43,7 @@ Record = Callable[[str, object], None]
 @pytest.fixture(scope="module")
 def client() -> Iterator[AgentTasksClient]:
     env = {"AGENTTASKS_TOKEN": TOKEN, "AGENTTASKS_API_URL": "https://api.github.com"}
-    with open_client(None, env, settings=Settings(), hooks=Hooks()) as made:
+    with open_client(None, env, settings=ClientSettings(), hooks=Hooks()) as made:
         yield made
 
 

@@ -1,0 +1,41 @@
+"""The apply's report as text (the closing lines) and as JSON (``apply --format json``)."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.apply.report import ApplyStatus, Report
+from reconciler.errors import ExitCode
+from reconciler.render.json import FORMAT_VERSION
+
+
+def closing_line(report: Report) -> str:
+    """Terraform's last line of an apply, then one line per key that did not go through."""
+    imported, added = report.count(ApplyStatus.IMPORTED), report.count(ApplyStatus.CREATED)
+    forgotten = report.count(ApplyStatus.FORGOTTEN)
+    counts = f"{imported} imported, " if imported else ""
+    counts += f"{added} added, 0 changed, 0 destroyed"
+    counts += f", {forgotten} forgotten" if forgotten else ""
+    if not (
+        report.count(ApplyStatus.FAILED)
+        or report.count(ApplyStatus.UNCONFIRMED)
+        or report.interrupted
+    ):
+        return f"Apply complete! Tasks: {counts}."
+    lines = [f"Apply finished with errors! Tasks: {counts}."]
+    for outcome in report.outcomes:
+        if outcome.status in (ApplyStatus.FAILED, ApplyStatus.UNCONFIRMED, ApplyStatus.SKIPPED):
+            lines.append(f"  task.{outcome.key}: {outcome.status}: {outcome.detail}")
+    return "\n".join(lines)
+
+
+def report_json(report: Report, code: ExitCode) -> str:
+    """``apply --format json``: outcomes, counts and exit code (docs/plan-json.md)."""
+    data = {
+        "format_version": FORMAT_VERSION,
+        "outcomes": [o.__dict__ for o in report.outcomes],
+        "counts": {str(status): report.count(status) for status in ApplyStatus},
+        "interrupted": report.interrupted is not None,
+        "exit_code": int(code),
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
