@@ -24,14 +24,14 @@ CONTRACT = Contract(
         ("apply",),
         ("plan",),
         ("spec", "state", "github", "sandbox"),
-        ("models", "defaults", "failpoints", "clock"),
+        ("models", "defaults", "failpoints", "wallclock"),
         ("errors", "__init__"),
     ),
     # Everything else is pure. Each entry is here because it reads or writes the world.
     shell=(
         "__init__",  # keeps httpx's own CLI from loading (sys.modules): bench/startup.py
         "__main__",
-        "clock",  # the wall clock, read in one place
+        "wallclock",  # the wall clock, read in one place
         "failpoints",  # test-only crash points read from the environment
         "spec.load",  # reads tasks files and prompt files
         "github.auth",  # runs `gh auth token`

@@ -20,7 +20,6 @@ from reconciler import defaults, failpoints
 from reconciler.apply import transitions
 from reconciler.apply.recheck import confirm_unfinished
 from reconciler.apply.report import ApplyStatus, Report
-from reconciler.clock import utc_now
 from reconciler.errors import (
     AgentTasksError,
     AmbiguousCreate,
@@ -33,6 +32,7 @@ from reconciler.models import RemoteTask
 from reconciler.plan.model import Action, Kind, Plan
 from reconciler.state.format import State
 from reconciler.state.store import StateStore
+from reconciler.wallclock import utc_now
 
 
 class Stop:

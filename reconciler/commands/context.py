@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import defaults
-from reconciler.clock import utc_now
 from reconciler.errors import ConfigError, ExitCode
+from reconciler.wallclock import utc_now
 
 if TYPE_CHECKING:
     # Only for annotations: --help must not import pydantic or httpx.

@@ -14,16 +14,8 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from reconciler.plan.model import Bucket, Status
-from reconciler.render.common import age
-
-_STYLE = {
-    Bucket.PROGRESSING: "yellow",
-    Bucket.NEEDS_PERSON: "magenta",
-    Bucket.DONE: "green",
-    Bucket.FAILED: "red",
-    Bucket.UNKNOWN: "dim",
-}
+from reconciler.plan.model import Status
+from reconciler.render.common import BUCKET_STYLE, age
 
 
 def table(rows: tuple[Status, ...], now: datetime) -> Table:
@@ -34,7 +26,7 @@ def table(rows: tuple[Status, ...], now: datetime) -> Table:
     for row in rows:
         state = row.state.value if row.state else "-"
         link = escape(row.html_url or "")
-        style = _STYLE[row.bucket]
+        style = BUCKET_STYLE[row.bucket]  # the colours of `status`: one map for both
         grid.add_row(row.key, row.repo, f"[{style}]{state}[/]", age(row.created_at, now), link)
     return grid
 

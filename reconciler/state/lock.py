@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from reconciler.clock import utc_now
 from reconciler.errors import StateConflict, StateError
+from reconciler.wallclock import utc_now
 
 POLL_SECONDS = 0.1
 _RECORD_LIMIT = 64 * 1024  # a holder record is a few hundred bytes; read no more than this
