@@ -42,9 +42,14 @@ def _sgr_before(styled: str, word: str) -> str:
 
 def test_wait_and_status_colour_every_state_alike() -> None:
     """One colour map: a state looks the same in ``status`` and in the ``--wait`` table."""
-    states = (TaskState.IN_PROGRESS, TaskState.WAITING_FOR_USER, TaskState.COMPLETED)
-    states += (TaskState.TIMED_OUT, TaskState.UNKNOWN)
-    for state in states:
+    one_per_bucket = [
+        TaskState.IN_PROGRESS,
+        TaskState.WAITING_FOR_USER,
+        TaskState.COMPLETED,
+        TaskState.TIMED_OUT,
+        TaskState.UNKNOWN,
+    ]
+    for state in one_per_bucket:
         row = _row("k", state)
         console = Console(record=True, width=160, force_terminal=True, color_system="standard")
         with LiveTable(console) as live:
