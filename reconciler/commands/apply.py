@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import defaults
 from reconciler.apply.report import ApplyStatus, Report
+from reconciler.apply.run import ApplySettings, Stop, apply_plan
 from reconciler.commands.context import (
     Context,
     Result,
@@ -21,11 +22,14 @@ from reconciler.commands.context import (
     tasks_files,
 )
 from reconciler.commands.plan import Selection, make_plan, render
+from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan.model import Plan
 from reconciler.plan.saved import SavedPlan, check_current, load_plan
 from reconciler.render.report import closing_line, report_json
+from reconciler.spec.load import load
 from reconciler.state.format import State
+from reconciler.state.store import StateLock, StateStore, ci_run_url
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
@@ -124,10 +128,6 @@ def _run(
     selection: Selection,
     options: ApplyOptions,
 ) -> Result:
-    from reconciler.apply.run import ApplySettings, Stop, apply_plan
-    from reconciler.spec.load import load
-    from reconciler.state.store import StateLock, StateStore, ci_run_url
-
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
     with open_api(ctx, create_rate=options.max_create_rate) as client:
@@ -191,8 +191,6 @@ def _follow(
     out: Callable[[str], None],
     event: threading.Event,
 ) -> ExitCode:
-    from reconciler.commands.waiting import followed, wait_for
-
     keys = {
         o.key for o in report.outcomes if o.status in (ApplyStatus.CREATED, ApplyStatus.IMPORTED)
     }

@@ -17,6 +17,9 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import Options, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import load_plan, save_plan
+from reconciler.render.json import plan_json
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.text import plan_text
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
@@ -76,10 +79,6 @@ def render(
     fmt: str, result: Plan, work_files: Sequence[str], state: str, now: datetime, *, color: bool
 ) -> str:
     """The plan in the chosen format."""
-    from reconciler.render.json import plan_json
-    from reconciler.render.markdown import plan_markdown
-    from reconciler.render.text import plan_text
-
     if fmt == "json":
         return plan_json(result, files=tuple(work_files), state_path=state, now=now)
     if fmt == "markdown":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -16,14 +15,10 @@ from reconciler.plan.model import Action, Kind
 from reconciler.plan.planner import intent_import
 from reconciler.plan.remote import first_session_mismatch
 from reconciler.state.format import State
-
-if TYPE_CHECKING:
-    from reconciler.state.store import StateLock
+from reconciler.state.store import StateLock, StateStore, ci_run_url, force_unlock, read_state
 
 
 def _read(files: Sequence[Path], state: Path | None) -> tuple[Path, State]:
-    from reconciler.state.store import read_state
-
     path = state_path(files, state)
     return path, read_state(path) or State()
 
@@ -62,8 +57,6 @@ def run_show(*, files: Sequence[Path], state: Path | None, key: str) -> Result:
 
 
 def _locked(ctx: Context, path: Path, command: str, timeout: float | None) -> StateLock:
-    from reconciler.state.store import StateLock, ci_run_url
-
     return StateLock(
         path,
         command=command,
@@ -83,8 +76,6 @@ def run_rm(
     lock_timeout: float | None,
 ) -> Result:
     """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
-    from reconciler.state.store import StateStore
-
     path = state_path(files, state)
     with _locked(ctx, path, f"state rm {key}", lock_timeout) as lock:
         store = StateStore(lock)
@@ -132,8 +123,6 @@ def run_import(
     The id given replaces the planner's search, so an ambiguity the planner refused (an unfinished
     create matching several tasks) is resolved by naming one of them (docs/state.md).
     """
-    from reconciler.state.store import StateStore
-
     work = workspace(files, state)
     spec = work.desired.tasks.get(key)
     if spec is None:
@@ -170,6 +159,4 @@ def run_import(
 
 def run_force_unlock(*, files: Sequence[Path], state: Path | None, lock_id: str) -> Result:
     """Clear a dead holder's lock record."""
-    from reconciler.state.store import force_unlock
-
     return Result(force_unlock(state_path(files, state), lock_id) + "\n")

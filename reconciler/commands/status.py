@@ -9,8 +9,11 @@ from pathlib import Path
 from reconciler import defaults
 from reconciler.commands.context import Context, Result, open_api, server_now, workspace
 from reconciler.commands.plan import Selection, make_plan
+from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode
 from reconciler.plan.model import Bucket
+from reconciler.render.json import status_json
+from reconciler.render.text import status_text
 from reconciler.state.format import State
 
 _NEEDS_LOOKING_AT = {Bucket.FAILED, Bucket.NEEDS_PERSON}
@@ -29,9 +32,6 @@ def run_status(
 ) -> Result:
     """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly; with
     ``wait``, follow them all until each ends or needs a person (exit 6 at the timeout)."""
-    from reconciler.render.json import status_json
-    from reconciler.render.text import status_text
-
     work = workspace(files, state)
     if wait:
         return _wait(ctx, work.state, fmt=fmt, timeout=timeout, interval=interval)
@@ -47,9 +47,6 @@ def run_status(
 
 
 def _wait(ctx: Context, state: State, *, fmt: str, timeout: float, interval: float) -> Result:
-    from reconciler.commands.waiting import followed, wait_for
-    from reconciler.render.json import status_json
-
     tasks = followed(state)
     if not tasks:
         return Result("No tasks are tracked.\n")

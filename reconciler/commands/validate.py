@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reconciler.commands.context import Result, tasks_files
+from reconciler.spec.load import load
 
 
 def run_validate(files: Sequence[Path]) -> Result:
     """Load every tasks file; the counts on success, every problem (SpecError) otherwise."""
-    from reconciler.spec.load import load
-
     desired = load(tasks_files(files))
     n_tasks, n_repos = len(desired.tasks), len(desired.repositories)
     tasks = "task" if n_tasks == 1 else "tasks"

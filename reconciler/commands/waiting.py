@@ -10,6 +10,7 @@ from reconciler.commands.context import Context, server_now
 from reconciler.errors import ExitCode
 from reconciler.github.client import AgentTasksClient
 from reconciler.plan.model import Status
+from reconciler.render.text import status_text
 from reconciler.state.format import State
 
 
@@ -35,10 +36,8 @@ def wait_for(
 ) -> tuple[ExitCode, tuple[Status, ...]]:
     """Follow ``tasks``; the final table is printed here, then why the wait ended. ``live``
     draws a table in place (a terminal); otherwise one line per state change."""
-    from reconciler.render.text import status_text
-
     if live:
-        from reconciler.render.live import LiveTable
+        from reconciler.render.live import LiveTable  # rich loads only on a terminal
 
         with LiveTable() as table:
             code, rows = follow(

@@ -141,6 +141,10 @@ def encode(state: State) -> str:
 class Encoder:
     """``encode`` that keeps each record's JSON between calls, by the record's identity.
 
+    Kept for a benchmark target: ``bench/apply.py``, apply within 1.5x of a bare loop of the same
+    POSTs (1.47x without this cache, 1.37x with it, docs/benchmarks.md). Drop it if that target
+    holds without it.
+
     An apply saves twice per create, and each save changes one record of hundreds: the rest are
     the same objects. Re-encoding them all made a save's cost grow with the state (0.76 ms of a
     2 ms save at 300 records). The output is byte for byte ``encode``'s: a record's own encoding,
