@@ -1,7 +1,7 @@
 """The one exception tree of agenttasks, and the exit-code table.
 
 Every failure a user can cause or meet is an ``AgentTasksError``; anything else escaping a command
-is a bug (exit 70). Only ``cli.py`` turns these into a message and an exit code.
+is a bug (exit 70). Only ``cli/main.py`` turns these into a message and an exit code.
 
 AgentTasksError                  exit 1 unless noted
 ├── UsageError                   a command line that cannot run (bad option value, missing --yes)

@@ -5,8 +5,8 @@ the process reaches it, it flushes stdout and stderr and sends itself SIGKILL, w
 ``finally`` or ``atexit`` can soften: exactly what ``kill -9`` does. With the variable unset (or
 naming another point) ``hit`` does nothing. The points are listed in ``docs/state.md``.
 
-This is the one documented exception to "only ``cli.py`` reads the environment": threading a test
-hook through every call would put it in every signature.
+This is the one documented exception to "only ``cli/main.py`` reads the environment": threading a
+test hook through every call would put it in every signature.
 """
 
 from __future__ import annotations

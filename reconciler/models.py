@@ -1,6 +1,6 @@
 """Domain types shared by the core: what is wanted, and what the API says exists.
 
-The tasks file's own schema lives in ``tasksfile.py``; these are the typed values the rest of the
+The tasks file's own schema lives in ``spec/schema.py``; these are the typed values the rest of the
 program passes around. API objects ignore unknown fields and read unknown enum values as
 ``unknown`` because the API is a preview (DESIGN §2).
 """

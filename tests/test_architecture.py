@@ -64,6 +64,16 @@ def test_the_package_keeps_its_contract() -> None:
     assert violations(PACKAGE, CONTRACT) == []
 
 
+def test_the_drawing_in_the_docs_is_the_contract() -> None:
+    """docs/architecture.md draws the layers; the drawing and the checked contract are one."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawn = text.split("<!-- layers:")[1].split("```")[1].strip()
+    steps = [set(step.split(" | ")) for step in drawn.split(" → ")]
+    hidden = {"__main__", "__init__"}  # the entry point and the package root, not drawn
+    layers = [set(layer) - hidden for layer in CONTRACT.layers]
+    assert steps == [layer for layer in layers if layer]
+
+
 def _package(root: Path, files: dict[str, str]) -> Path:
     for name, text in {**LEGAL, **files}.items():
         path = root / "reconciler" / name

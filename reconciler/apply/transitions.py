@@ -1,6 +1,6 @@
 """How each step of an apply changes the state (pure): intents, records, tombstones.
 
-``apply.py`` saves the result of each function here; nothing here does I/O, so the rules for
+``apply/run.py`` saves the result of each function here; nothing here does I/O, so the rules for
 what the state says at every instant of an apply are tested without a file or a network.
 """
 

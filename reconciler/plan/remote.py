@@ -1,8 +1,8 @@
 """What the API said during a refresh, and the rules for matching a task to a spec. Pure.
 
-The refresh (``refresh.py``) fills a ``Remote``; the planner reads it. Matching (DESIGN §4) is how
-agenttasks finds a task again when a POST's answer was lost or the state file is gone: the task's
-first session carries the prompt and refs it was started with.
+The refresh (``plan/refresh.py``) fills a ``Remote``; the planner reads it. Matching (DESIGN §4)
+is how agenttasks finds a task again when a POST's answer was lost or the state file is gone: the
+task's first session carries the prompt and refs it was started with.
 
 The identity rule is written here once: ``listing_query`` is the listing every caller asks for,
 ``find`` (over ``candidate_ids`` and ``first_session_mismatch``) the tasks started from a body,

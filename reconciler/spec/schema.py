@@ -1,6 +1,6 @@
 """The schema of a tasks file (``tasks.yaml``), as pydantic models.
 
-These models are the single source of the file format: ``spec.py`` validates with them, and
+These models are the single source of the file format: ``spec/load.py`` validates with them, and
 ``agenttasks schema`` prints their JSON Schema. They are strict (``yes`` is not a boolean, ``"3"``
 is not a number) and forbid unknown keys, so a typo is an error rather than a silently ignored key.
 """

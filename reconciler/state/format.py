@@ -1,7 +1,7 @@
 """The state file's contents as typed values, and its JSON encoding (DESIGN §3). Pure.
 
-``state.py`` does the I/O (locks, atomic saves, backups); this module only says what a state is and
-how it reads and writes as JSON, so the planner can take a ``State`` without touching a file.
+``state/store.py`` does the I/O (locks, atomic saves, backups); this module only says what a state
+is and how it reads and writes as JSON, so the planner can take a ``State`` without touching a file.
 """
 
 from __future__ import annotations
