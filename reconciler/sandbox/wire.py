@@ -24,6 +24,12 @@ class Effect(StrEnum):
     HOLD = "hold"  # the store committed; answer only after ``hold_seconds``
 
 
+def first_header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The first value of header ``name`` in ``headers``, by case-insensitive name."""
+    wanted = name.lower()
+    return next((value for key, value in headers if key.lower() == wanted), None)
+
+
 @dataclass(frozen=True)
 class Request:
     """One HTTP request as plain values.
@@ -43,11 +49,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return first_header(self.headers, name)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return first_header(self.headers, name)
 
     def json(self) -> object:
         """The body parsed as JSON (``None`` when empty)."""
