@@ -36,7 +36,9 @@ from reconciler.defaults import API_VERSION
 from reconciler.models import Desired
 from reconciler.spec.load import load
 from reconciler.state.format import State
-from reconciler.state.store import StateLock, StateStore, read_state
+from reconciler.state.local import read_state
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 
 APPLY = ["apply", "--yes", "--min-interval", "0", "--max-create-rate", "off"]
 HEADERS = {

@@ -44,7 +44,9 @@ from reconciler.plan.refresh import refresh
 from reconciler.render.text import plan_text
 from reconciler.spec.load import load
 from reconciler.state.format import Record
-from reconciler.state.store import StateLock, StateStore, read_state
+from reconciler.state.local import read_state
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 
 CONCURRENCY = ClientSettings().concurrency
 

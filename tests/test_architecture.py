@@ -38,7 +38,8 @@ CONTRACT = Contract(
         "github.exchange",  # the one httpx exchange
         "github.client",  # retries, waits, pages, the fan-out's threads
         "state.lock",  # fcntl lock and its holder record
-        "state.store",  # atomic fsynced saves
+        "state.local",  # the local file: atomic fsynced saves, its backup
+        "state.store",  # mints a random lineage on the first save
         "plan.refresh",  # lists the API
         "apply.run",  # creates tasks; signals
         "apply.recheck",  # lists the API at the end of an apply

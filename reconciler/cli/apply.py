@@ -48,7 +48,7 @@ def apply_command(
     ctx: click.Context,
     planfile: Path | None,
     files: tuple[Path, ...],
-    state: Path | None,
+    state: str | None,
     fmt: str,
     yes: bool,
     min_interval: float,

@@ -122,7 +122,7 @@ def demo_command(ctx: click.Context) -> int:
 def plan_command(
     ctx: click.Context,
     files: tuple[Path, ...],
-    state: Path | None,
+    state: str | None,
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
@@ -168,7 +168,7 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 def status_command(
     ctx: click.Context,
     files: tuple[Path, ...],
-    state: Path | None,
+    state: str | None,
     fmt: str,
     check: bool,
     wait: bool,

@@ -64,8 +64,9 @@ def emit(result: Result) -> int:
 def state_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--state",
-        type=click.Path(path_type=Path),
-        help="State file (default: beside the tasks file).",
+        metavar="LOCATION",
+        help="Where the state lives: a file (default: beside the tasks file),"
+        " github:BRANCH:PATH, github:OWNER/REPO@BRANCH:PATH or s3://BUCKET/KEY.",
     )(f)
 
 

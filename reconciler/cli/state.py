@@ -28,7 +28,7 @@ from reconciler.cli.options import (
 def import_command(
     ctx: click.Context,
     files: tuple[Path, ...],
-    state: Path | None,
+    state: str | None,
     lock_timeout: float | None,
     key: str,
     task_id: str,
@@ -57,7 +57,7 @@ def state_group() -> None:
 @state_group.command("list")
 @file_option
 @state_option
-def state_list(files: tuple[Path, ...], state: Path | None) -> int:
+def state_list(files: tuple[Path, ...], state: str | None) -> int:
     """List tracked keys: key, repository, task id, last state seen."""
     from reconciler.commands.state_edit import run_list
 
@@ -68,7 +68,7 @@ def state_list(files: tuple[Path, ...], state: Path | None) -> int:
 @file_option
 @state_option
 @click.argument("key")
-def state_show(files: tuple[Path, ...], state: Path | None, key: str) -> int:
+def state_show(files: tuple[Path, ...], state: str | None, key: str) -> int:
     """Show a key's record as JSON."""
     from reconciler.commands.state_edit import run_show
 
@@ -85,7 +85,7 @@ def state_show(files: tuple[Path, ...], state: Path | None, key: str) -> int:
 def state_rm(
     ctx: click.Context,
     files: tuple[Path, ...],
-    state: Path | None,
+    state: str | None,
     lock_timeout: float | None,
     key: str,
     tombstone: bool,
@@ -108,7 +108,7 @@ def state_rm(
 @file_option
 @state_option
 @click.argument("lock_id")
-def force_unlock_command(files: tuple[Path, ...], state: Path | None, lock_id: str) -> int:
+def force_unlock_command(files: tuple[Path, ...], state: str | None, lock_id: str) -> int:
     """Clear the lock record a dead process left behind."""
     from reconciler.commands.state_edit import run_force_unlock
 

@@ -17,8 +17,9 @@ from reconciler.commands.context import (
     Context,
     Result,
     Workspace,
+    lock_state,
     open_api,
-    state_path,
+    state_backend,
     tasks_files,
 )
 from reconciler.commands.plan import Selection, make_plan, render
@@ -29,10 +30,11 @@ from reconciler.plan.saved import SavedPlan, check_current, load_plan
 from reconciler.render.report import closing_line, report_json
 from reconciler.spec.load import load
 from reconciler.state.format import State
-from reconciler.state.store import StateLock, StateStore, ci_run_url
+from reconciler.state.store import StateStore
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
+    from reconciler.state.backend import Backend
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,20 +82,22 @@ def run_apply(
     ctx: Context,
     *,
     files: Sequence[Path],
-    state: Path | None,
+    state: Path | str | None,
     plan_path: Path | None,
     selection: Selection,
     options: ApplyOptions,
 ) -> Result:
     """Apply, holding the state lock until the last save; follow afterwards if asked."""
     saved = _saved_plan(plan_path, files, selection) if plan_path else None
-    path = (
-        state if state is not None else Path(saved.state_path) if saved else state_path(files, None)
+    backend = state_backend(
+        files, state if state is not None else saved.state_path if saved else None
     )
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     early = _early_signals()
     try:
-        return _run(ctx, files=files, path=path, saved=saved, selection=selection, options=options)
+        return _run(
+            ctx, files=files, backend=backend, saved=saved, selection=selection, options=options
+        )
     except KeyboardInterrupt:
         code = ExitCode.SIGTERM if signal.SIGTERM in early else ExitCode.SIGINT
         raise Interrupted(
@@ -123,7 +127,7 @@ def _run(
     ctx: Context,
     *,
     files: Sequence[Path],
-    path: Path,
+    backend: Backend,
     saved: SavedPlan | None,
     selection: Selection,
     options: ApplyOptions,
@@ -131,15 +135,8 @@ def _run(
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
     with open_api(ctx, create_rate=options.max_create_rate) as client:
-        lock = StateLock(
-            path,
-            command="apply",
-            timeout=options.lock_timeout,
-            run_url=ci_run_url(ctx.env),
-            on_wait=ctx.err,
-        )
-        with lock:
-            store = StateStore(lock)
+        with lock_state(ctx, backend, command="apply", timeout=options.lock_timeout) as lease:
+            store = StateStore(lease)
             if saved is not None:
                 desired = load([Path(f) for f in saved.files])
                 check_current(
@@ -148,12 +145,19 @@ def _run(
                 the_plan: Plan = saved.restore()
             else:
                 desired = load(tasks_files(files))
-                work = Workspace(desired.files, path, desired, store.state)
+                work = Workspace(
+                    desired.files, backend.location, desired, store.state, backend=backend
+                )
                 the_plan, now = make_plan(ctx, work, selection, client)
                 if show:
                     out(
                         render(
-                            "text", the_plan, work.files, str(path), now, color=ctx.options.color
+                            "text",
+                            the_plan,
+                            work.files,
+                            backend.location,
+                            now,
+                            color=ctx.options.color,
                         ).rstrip("\n")
                     )
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)

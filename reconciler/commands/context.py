@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import defaults
-from reconciler.errors import ConfigError, ExitCode
+from reconciler.errors import ConfigError, ExitCode, UsageError
 from reconciler.wallclock import utc_now
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from reconciler.github.client import AgentTasksClient
     from reconciler.models import Desired
+    from reconciler.state.backend import Backend, Lease
     from reconciler.state.format import State
 
 
@@ -58,13 +60,14 @@ class Result:
 
 @dataclass(frozen=True)
 class Workspace:
-    """The tasks files, the state file's path, and what they hold."""
+    """The tasks files, where the state lives, and what they hold."""
 
     files: tuple[str, ...]
-    state_path: Path
+    state_path: Path | str  # the state's location, as messages and plans name it
     desired: Desired
     state: State
     notes: tuple[str, ...] = field(default=())
+    backend: Backend | None = None  # where ``state`` was read from (None: built by hand)
 
 
 def tasks_files(files: Sequence[Path]) -> list[Path]:
@@ -72,22 +75,40 @@ def tasks_files(files: Sequence[Path]) -> list[Path]:
     return list(files) or [Path(defaults.TASKS_FILE)]
 
 
-def state_path(files: Sequence[Path], option: Path | None) -> Path:
-    """``--state``, else beside the first tasks file (inside it, for a directory)."""
-    from reconciler.state.store import default_state_path
+def state_backend(files: Sequence[Path], option: Path | str | None) -> Backend:
+    """``--state`` as a location (docs/state.md), else the file beside the first tasks file
+    (inside it, for a directory)."""
+    from reconciler.state.local import LocalBackend, default_state_path
+    from reconciler.state.location import LocalFile, parse_location
 
-    return option if option is not None else default_state_path(tasks_files(files)[0])
+    if option is None:
+        return LocalBackend(default_state_path(tasks_files(files)[0]))
+    location = parse_location(str(option))
+    if isinstance(location, LocalFile):
+        return LocalBackend(Path(location.path))
+    raise UsageError(f"--state {location}: this backend is not available yet")
 
 
-def workspace(files: Sequence[Path], state_option: Path | None) -> Workspace:
+def workspace(files: Sequence[Path], state_option: Path | str | None) -> Workspace:
     """Load the tasks files and read the state (never locking)."""
     from reconciler.spec.load import load
     from reconciler.state.format import State
-    from reconciler.state.store import read_state
 
     desired = load(tasks_files(files))
-    path = state_path(files, state_option)
-    return Workspace(desired.files, path, desired, read_state(path) or State())
+    backend = state_backend(files, state_option)
+    stored = backend.read().state or State()
+    return Workspace(desired.files, backend.location, desired, stored, backend=backend)
+
+
+def lock_state(
+    ctx: Context, backend: Backend, *, command: str, timeout: float | None
+) -> AbstractContextManager[Lease]:
+    """The state's lock for a writing command, its holder naming this run."""
+    from reconciler.state.holder import ci_run_url
+
+    return backend.lock(
+        command=command, timeout=timeout, run_url=ci_run_url(ctx.env), on_wait=ctx.err
+    )
 
 
 def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClient:

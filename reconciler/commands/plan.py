@@ -95,7 +95,7 @@ def run_plan(
     ctx: Context,
     *,
     files: Sequence[Path],
-    state: Path | None,
+    state: Path | str | None,
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,

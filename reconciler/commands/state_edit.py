@@ -9,21 +9,29 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from reconciler.apply.transitions import with_created, without
-from reconciler.commands.context import Context, Result, open_api, server_now, state_path, workspace
+from reconciler.commands.context import (
+    Context,
+    Result,
+    lock_state,
+    open_api,
+    server_now,
+    state_backend,
+    workspace,
+)
 from reconciler.errors import AgentTasksError, StateConflict, UsageError
 from reconciler.plan.model import Action, Kind
 from reconciler.plan.planner import intent_import
 from reconciler.plan.remote import first_session_mismatch
 from reconciler.state.format import State
-from reconciler.state.store import StateLock, StateStore, ci_run_url, force_unlock, read_state
+from reconciler.state.store import StateStore
 
 
-def _read(files: Sequence[Path], state: Path | None) -> tuple[Path, State]:
-    path = state_path(files, state)
-    return path, read_state(path) or State()
+def _read(files: Sequence[Path], state: Path | str | None) -> tuple[str, State]:
+    backend = state_backend(files, state)
+    return backend.location, backend.read().state or State()
 
 
-def run_list(*, files: Sequence[Path], state: Path | None) -> Result:
+def run_list(*, files: Sequence[Path], state: Path | str | None) -> Result:
     """One line per tracked key: key, repository, task id, last state seen."""
     path, current = _read(files, state)
     lines = [
@@ -41,7 +49,7 @@ def run_list(*, files: Sequence[Path], state: Path | None) -> Result:
     return Result(text)
 
 
-def run_show(*, files: Sequence[Path], state: Path | None, key: str) -> Result:
+def run_show(*, files: Sequence[Path], state: Path | str | None, key: str) -> Result:
     """A key's record (or intent, or tombstone) as JSON."""
     path, current = _read(files, state)
     tables: tuple[tuple[str, Mapping[str, BaseModel]], ...] = (
@@ -56,29 +64,20 @@ def run_show(*, files: Sequence[Path], state: Path | None, key: str) -> Result:
     raise UsageError(f"no key '{key}' in {path}")
 
 
-def _locked(ctx: Context, path: Path, command: str, timeout: float | None) -> StateLock:
-    return StateLock(
-        path,
-        command=command,
-        timeout=timeout,
-        run_url=ci_run_url(ctx.env),
-        on_wait=ctx.err,
-    )
-
-
 def run_rm(
     ctx: Context,
     *,
     files: Sequence[Path],
-    state: Path | None,
+    state: Path | str | None,
     key: str,
     tombstone: bool,
     lock_timeout: float | None,
 ) -> Result:
     """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
-    path = state_path(files, state)
-    with _locked(ctx, path, f"state rm {key}", lock_timeout) as lock:
-        store = StateStore(lock)
+    backend = state_backend(files, state)
+    path = backend.location
+    with lock_state(ctx, backend, command=f"state rm {key}", timeout=lock_timeout) as lease:
+        store = StateStore(lease)
         current = store.state
         if tombstone:
             if key not in current.tombstones:
@@ -111,7 +110,7 @@ def run_import(
     ctx: Context,
     *,
     files: Sequence[Path],
-    state: Path | None,
+    state: Path | str | None,
     key: str,
     task_id: str,
     force: bool,
@@ -140,8 +139,9 @@ def run_import(
             f"task {task_id} was not started from the {differs} {spec_of}; check the id,"
             " or pass --force to record it anyway"
         )
-    with _locked(ctx, work.state_path, f"import {key}", lock_timeout) as lock:
-        store = StateStore(lock)
+    backend = work.backend or state_backend(files, state)
+    with lock_state(ctx, backend, command=f"import {key}", timeout=lock_timeout) as lease:
+        store = StateStore(lease)
         current = store.state
         if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
             raise StateConflict(f"task {task_id} is already recorded under another key")
@@ -157,6 +157,6 @@ def run_import(
     )
 
 
-def run_force_unlock(*, files: Sequence[Path], state: Path | None, lock_id: str) -> Result:
+def run_force_unlock(*, files: Sequence[Path], state: Path | str | None, lock_id: str) -> Result:
     """Clear a dead holder's lock record."""
-    return Result(force_unlock(state_path(files, state), lock_id) + "\n")
+    return Result(state_backend(files, state).force_unlock(lock_id) + "\n")

@@ -23,7 +23,7 @@ def run_status(
     ctx: Context,
     *,
     files: Sequence[Path],
-    state: Path | None,
+    state: Path | str | None,
     fmt: str,
     check: bool,
     wait: bool = False,

@@ -6,7 +6,9 @@ anyone; the record inside only names the holder in messages. See docs/state.md.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import glob
 import os
 import socket
 import time
@@ -14,11 +16,16 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from reconciler.errors import StateConflict, StateError
+from reconciler.state.holder import Holder
 from reconciler.wallclock import utc_now
+
+if TYPE_CHECKING:
+    from reconciler.state.local import LocalBackend
 
 POLL_SECONDS = 0.1
 _RECORD_LIMIT = 64 * 1024  # a holder record is a few hundred bytes; read no more than this
@@ -27,26 +34,6 @@ _RECORD_LIMIT = 64 * 1024  # a holder record is a few hundred bytes; read no mor
 def lock_path(path: Path) -> Path:
     """The file the lock is taken on: ``<state>.lock``."""
     return path.with_name(path.name + ".lock")
-
-
-class Holder(BaseModel):
-    """The JSON record inside ``<state>.lock`` while it is held; only ever used for messages."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    lock_id: str
-    pid: int
-    host: str
-    command: str
-    since: str
-    run_url: str | None = None
-
-    def describe(self) -> str:
-        run = f", {self.run_url}" if self.run_url else ""
-        return (
-            f'lock id {self.lock_id}, pid {self.pid} on {self.host}, "{self.command}"'
-            f" since {self.since}{run}"
-        )
 
 
 def _open_lock_file(lock_file: Path) -> int:
@@ -118,6 +105,7 @@ class StateLock:
         on_wait: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        backend: LocalBackend | None = None,
     ) -> None:
         self.path = path
         self.lock_file = lock_path(path)
@@ -125,10 +113,20 @@ class StateLock:
         self._command, self._timeout, self._now, self._run_url = command, timeout, now, run_url
         self._on_wait, self._sleep, self._clock = on_wait, sleep, clock
         self._fd: int | None = None
+        self._backend: LocalBackend | None = backend
 
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+    @property
+    def backend(self) -> LocalBackend:
+        """The local file this lock guards (``StateStore`` writes through it)."""
+        if self._backend is None:
+            from reconciler.state.local import LocalBackend  # local imports this module
+
+            self._backend = LocalBackend(self.path)
+        return self._backend
 
     def __enter__(self) -> StateLock:
         fd = _open_lock_file(self.lock_file)
@@ -149,6 +147,9 @@ class StateLock:
             os.close(fd)  # closing the descriptor drops the flock
             raise
         self._fd, self.holder = fd, holder
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()  # a crashed save's temp file: nobody else writes while we hold
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,8 @@ from reconciler.github.auth import Token
 from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
 from reconciler.sandbox import FaultRule, Sandbox
 from reconciler.spec.load import load
-from reconciler.state.store import StateLock, StateStore
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.apply.conftest import TOKEN, prompts, tasks_yaml
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.state.format import State
-from reconciler.state.store import StateLock, StateStore
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.state.states import SERVER_TIME, with_record
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.state.format import State
-from reconciler.state.store import StateLock, StateStore
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.state.states import RUN_URL, SERVER_TIME, SINCE, with_record
 
 COMMAND = "apply --yes"

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from reconciler import failpoints
-from reconciler.state.store import StateLock, StateStore, backup_path, read_state
+from reconciler.state.local import backup_path, read_state
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.state.conftest import Spawn, save_records
 from tests.state.states import SERVER_TIME, with_record
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ExitCode, StateConflict
-from reconciler.state.store import StateLock, StateStore, force_unlock, lock_path, read_state
+from reconciler.state.local import read_state
+from reconciler.state.lock import StateLock, force_unlock, lock_path
+from reconciler.state.store import StateStore
 from tests.state.conftest import Spawn, release, save_records, wait_locked
 from tests.state.states import RUN_URL, SINCE
 

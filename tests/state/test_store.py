@@ -11,14 +11,10 @@ import pytest
 
 from reconciler.errors import ExitCode, StateConflict, StateError
 from reconciler.state.format import State, encode
-from reconciler.state.store import (
-    StateLock,
-    StateStore,
-    backup_path,
-    ci_run_url,
-    default_state_path,
-    read_state,
-)
+from reconciler.state.holder import ci_run_url
+from reconciler.state.local import backup_path, default_state_path, read_state
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.state.conftest import save_records
 from tests.state.states import SERVER_TIME, with_record
 
