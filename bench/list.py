@@ -19,7 +19,8 @@ import httpx
 from harness import TOKEN, served_sandbox
 
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.session import ClientSettings
 
 REPOS, TASKS, CONCURRENCY, LATENCY_MS = 40, 50, 8, 20
 

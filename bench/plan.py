@@ -37,7 +37,8 @@ from harness import CLI, TOKEN, USER_ID, median_seconds, served_sandbox
 
 from reconciler.commands.plan import Selection
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.session import ClientSettings
 from reconciler.models import Desired
 from reconciler.plan.planner import plan
 from reconciler.plan.refresh import refresh

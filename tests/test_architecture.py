@@ -36,7 +36,8 @@ CONTRACT = Contract(
         "spec.load",  # reads tasks files and prompt files
         "github.auth",  # runs `gh auth token`
         "github.exchange",  # the one httpx exchange
-        "github.client",  # retries, waits, pages, the fan-out's threads
+        "github.session",  # retries, waits, the fan-out's threads
+        "github.client",  # the agent tasks endpoints over a session
         "state.lock",  # fcntl lock and its holder record
         "state.local",  # the local file: atomic fsynced saves, its backup
         "state.store",  # mints a random lineage on the first save

@@ -113,7 +113,8 @@ def lock_state(
 
 def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClient:
     """The API client for this run: URL and token from options and environment (DESIGN §6)."""
-    from reconciler.github.client import ClientSettings, Hooks, open_client
+    from reconciler.github.client import open_client
+    from reconciler.github.session import ClientSettings, Hooks
 
     options = ctx.options
     settings = ClientSettings(

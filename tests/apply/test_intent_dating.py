@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.apply.transitions import redate_intent, with_intent
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.plan.model import Action, Kind
 from reconciler.sandbox import Sandbox
 from reconciler.state.format import State

@@ -13,7 +13,8 @@ from reconciler.apply.run import ApplySettings, apply_plan
 from reconciler.commands.context import Context, GlobalOptions, Workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.sandbox import FaultRule, Sandbox
 from reconciler.spec.load import load
 from reconciler.state.lock import StateLock

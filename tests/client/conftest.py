@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
+from reconciler.github.client import AgentTasksClient
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.sandbox import ManualClock, Sandbox
 
 # Recognisable, so a test can grep everything captured for it.

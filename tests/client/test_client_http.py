@@ -24,8 +24,9 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.github.auth import Token
-from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks
+from reconciler.github.client import AgentTasksClient
 from reconciler.github.endpoints import ListParams
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.models import RequestBody
 from reconciler.sandbox import FaultRule, Sandbox
 from tests.client.conftest import TOKEN, Captured, FakeTime, MakeClient

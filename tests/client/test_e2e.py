@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from reconciler.errors import AmbiguousCreate, ApiError, NotFound
-from reconciler.github.client import ClientSettings, Hooks, open_client
+from reconciler.github.client import open_client
 from reconciler.github.endpoints import TaskList
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.models import RequestBody
 from tests.client.conftest import TOKEN, Captured, MakeClient
 from tests.client.served import ServedSandbox

@@ -16,8 +16,9 @@ from datetime import timedelta
 import pytest
 
 from reconciler.errors import NotFound, PermissionDenied, ValidationFailed
-from reconciler.github.client import AgentTasksClient, ClientSettings, Hooks, open_client
+from reconciler.github.client import AgentTasksClient, open_client
 from reconciler.github.endpoints import ListParams
+from reconciler.github.session import ClientSettings, Hooks
 from reconciler.models import RemoteTask, RequestBody, TaskState
 
 TOKEN = os.environ.get("AGENTTASKS_LIVE_TOKEN", "")
