@@ -38,7 +38,9 @@ CONTRACT = Contract(
         "github.exchange",  # the one httpx exchange
         "github.session",  # retries, waits, the fan-out's threads
         "github.client",  # the agent tasks endpoints over a session
+        "github.repos",  # the repository endpoints over a session
         "state.lock",  # fcntl lock and its holder record
+        "state.branch",  # a github: state: commits through the repository client; a lease
         "state.local",  # the local file: atomic fsynced saves, its backup
         "state.store",  # mints a random lineage on the first save
         "plan.refresh",  # lists the API

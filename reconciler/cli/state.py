@@ -57,22 +57,24 @@ def state_group() -> None:
 @state_group.command("list")
 @file_option
 @state_option
-def state_list(files: tuple[Path, ...], state: str | None) -> int:
+@click.pass_context
+def state_list(ctx: click.Context, files: tuple[Path, ...], state: str | None) -> int:
     """List tracked keys: key, repository, task id, last state seen."""
     from reconciler.commands.state_edit import run_list
 
-    return emit(run_list(files=files, state=state))
+    return emit(run_list(context(ctx), files=files, state=state))
 
 
 @state_group.command("show")
 @file_option
 @state_option
 @click.argument("key")
-def state_show(files: tuple[Path, ...], state: str | None, key: str) -> int:
+@click.pass_context
+def state_show(ctx: click.Context, files: tuple[Path, ...], state: str | None, key: str) -> int:
     """Show a key's record as JSON."""
     from reconciler.commands.state_edit import run_show
 
-    return emit(run_show(files=files, state=state, key=key))
+    return emit(run_show(context(ctx), files=files, state=state, key=key))
 
 
 @state_group.command("rm")
@@ -108,8 +110,11 @@ def state_rm(
 @file_option
 @state_option
 @click.argument("lock_id")
-def force_unlock_command(files: tuple[Path, ...], state: str | None, lock_id: str) -> int:
-    """Clear the lock record a dead process left behind."""
+@click.pass_context
+def force_unlock_command(
+    ctx: click.Context, files: tuple[Path, ...], state: str | None, lock_id: str
+) -> int:
+    """Break a lock by its id: a dead process's, or (github:, s3://) any holder's."""
     from reconciler.commands.state_edit import run_force_unlock
 
-    return emit(run_force_unlock(files=files, state=state, lock_id=lock_id))
+    return emit(run_force_unlock(context(ctx), files=files, state=state, lock_id=lock_id))

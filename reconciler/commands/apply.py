@@ -90,7 +90,7 @@ def run_apply(
     """Apply, holding the state lock until the last save; follow afterwards if asked."""
     saved = _saved_plan(plan_path, files, selection) if plan_path else None
     backend = state_backend(
-        files, state if state is not None else saved.state_path if saved else None
+        ctx, files, state if state is not None else saved.state_path if saved else None
     )
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     early = _early_signals()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from reconciler.models import Desired
     from reconciler.state.backend import Backend, Lease
     from reconciler.state.format import State
+    from reconciler.state.location import GithubFile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,27 +76,62 @@ def tasks_files(files: Sequence[Path]) -> list[Path]:
     return list(files) or [Path(defaults.TASKS_FILE)]
 
 
-def state_backend(files: Sequence[Path], option: Path | str | None) -> Backend:
+def state_backend(ctx: Context, files: Sequence[Path], option: Path | str | None) -> Backend:
     """``--state`` as a location (docs/state.md), else the file beside the first tasks file
     (inside it, for a directory)."""
     from reconciler.state.local import LocalBackend, default_state_path
-    from reconciler.state.location import LocalFile, parse_location
+    from reconciler.state.location import GithubFile, LocalFile, parse_location
 
     if option is None:
         return LocalBackend(default_state_path(tasks_files(files)[0]))
     location = parse_location(str(option))
     if isinstance(location, LocalFile):
         return LocalBackend(Path(location.path))
+    if isinstance(location, GithubFile):
+        return _branch_backend(ctx, location)
     raise UsageError(f"--state {location}: this backend is not available yet")
 
 
-def workspace(files: Sequence[Path], state_option: Path | str | None) -> Workspace:
+def _branch_backend(ctx: Context, location: GithubFile) -> Backend:
+    """A ``github:`` state: the repository client on the Actions token, never the agent tasks
+    token (CI.md §1), at the API URL both clients share."""
+    from reconciler.github.auth import Token, find_repo_token, resolve_api_url
+    from reconciler.github.repos import RepoClient
+    from reconciler.github.session import ClientSettings, Hooks
+    from reconciler.state.branch import BranchBackend
+
+    repo = location.repo or ctx.env.get("GITHUB_REPOSITORY", "")
+    if not repo:
+        raise UsageError(
+            f"--state {location}: name the repository (github:OWNER/REPO@BRANCH:PATH) or set"
+            " GITHUB_REPOSITORY"
+        )
+    target = resolve_api_url(ctx.options.api_url, ctx.env)
+    hooks = Hooks(log=ctx.err if ctx.options.verbose else None)
+    settings = ClientSettings(api_version=ctx.options.api_version, max_wait=ctx.options.max_wait)
+    if target.is_sandbox:
+        transport = sandbox_transport(target.url)
+        client = RepoClient(
+            "http://localhost",
+            Token("sandbox", "the sandbox"),  # no real token is ever handed to it
+            repo,
+            transport=transport,
+            settings=settings,
+            hooks=hooks,
+        )
+    else:
+        token = find_repo_token(ctx.env, api_url=target.url)
+        client = RepoClient(target.url, token, repo, settings=settings, hooks=hooks)
+    return BranchBackend(client, location, repo=repo, environ=ctx.env)
+
+
+def workspace(ctx: Context, files: Sequence[Path], state_option: Path | str | None) -> Workspace:
     """Load the tasks files and read the state (never locking)."""
     from reconciler.spec.load import load
     from reconciler.state.format import State
 
     desired = load(tasks_files(files))
-    backend = state_backend(files, state_option)
+    backend = state_backend(ctx, files, state_option)
     stored = backend.read().state or State()
     return Workspace(desired.files, backend.location, desired, stored, backend=backend)
 

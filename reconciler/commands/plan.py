@@ -102,7 +102,7 @@ def run_plan(
     selection: Selection,
 ) -> Result:
     """Plan, print it, and optionally save it for ``apply PLANFILE``."""
-    work = workspace(files, state)
+    work = workspace(ctx, files, state)
     result, now = make_plan(ctx, work, selection)
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
     err: tuple[str, ...] = ()

@@ -26,14 +26,14 @@ from reconciler.state.format import State
 from reconciler.state.store import StateStore
 
 
-def _read(files: Sequence[Path], state: Path | str | None) -> tuple[str, State]:
-    backend = state_backend(files, state)
+def _read(ctx: Context, files: Sequence[Path], state: Path | str | None) -> tuple[str, State]:
+    backend = state_backend(ctx, files, state)
     return backend.location, backend.read().state or State()
 
 
-def run_list(*, files: Sequence[Path], state: Path | str | None) -> Result:
+def run_list(ctx: Context, *, files: Sequence[Path], state: Path | str | None) -> Result:
     """One line per tracked key: key, repository, task id, last state seen."""
-    path, current = _read(files, state)
+    path, current = _read(ctx, files, state)
     lines = [
         f"{key}\t{r.repo}\t{r.task_id}\t{r.last_state.value if r.last_state else '-'}"
         for key, r in sorted(current.tasks.items())
@@ -49,9 +49,9 @@ def run_list(*, files: Sequence[Path], state: Path | str | None) -> Result:
     return Result(text)
 
 
-def run_show(*, files: Sequence[Path], state: Path | str | None, key: str) -> Result:
+def run_show(ctx: Context, *, files: Sequence[Path], state: Path | str | None, key: str) -> Result:
     """A key's record (or intent, or tombstone) as JSON."""
-    path, current = _read(files, state)
+    path, current = _read(ctx, files, state)
     tables: tuple[tuple[str, Mapping[str, BaseModel]], ...] = (
         ("record", current.tasks),
         ("intent", current.intents),
@@ -74,7 +74,7 @@ def run_rm(
     lock_timeout: float | None,
 ) -> Result:
     """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
-    backend = state_backend(files, state)
+    backend = state_backend(ctx, files, state)
     path = backend.location
     with lock_state(ctx, backend, command=f"state rm {key}", timeout=lock_timeout) as lease:
         store = StateStore(lease)
@@ -122,7 +122,7 @@ def run_import(
     The id given replaces the planner's search, so an ambiguity the planner refused (an unfinished
     create matching several tasks) is resolved by naming one of them (docs/state.md).
     """
-    work = workspace(files, state)
+    work = workspace(ctx, files, state)
     spec = work.desired.tasks.get(key)
     if spec is None:
         raise UsageError(f"'{key}' is not declared in {', '.join(work.files)}; declare it first")
@@ -139,7 +139,7 @@ def run_import(
             f"task {task_id} was not started from the {differs} {spec_of}; check the id,"
             " or pass --force to record it anyway"
         )
-    backend = work.backend or state_backend(files, state)
+    backend = work.backend or state_backend(ctx, files, state)
     with lock_state(ctx, backend, command=f"import {key}", timeout=lock_timeout) as lease:
         store = StateStore(lease)
         current = store.state
@@ -157,6 +157,8 @@ def run_import(
     )
 
 
-def run_force_unlock(*, files: Sequence[Path], state: Path | str | None, lock_id: str) -> Result:
+def run_force_unlock(
+    ctx: Context, *, files: Sequence[Path], state: Path | str | None, lock_id: str
+) -> Result:
     """Clear a dead holder's lock record."""
-    return Result(state_backend(files, state).force_unlock(lock_id) + "\n")
+    return Result(state_backend(ctx, files, state).force_unlock(lock_id) + "\n")

@@ -32,7 +32,7 @@ def run_status(
 ) -> Result:
     """Refresh and show every tracked task; with ``check``, exit 3 if any ended badly; with
     ``wait``, follow them all until each ends or needs a person (exit 6 at the timeout)."""
-    work = workspace(files, state)
+    work = workspace(ctx, files, state)
     if wait:
         return _wait(ctx, work.state, fmt=fmt, timeout=timeout, interval=interval)
     # Status reports; it never refuses for the creates a plan would make.

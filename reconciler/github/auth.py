@@ -83,6 +83,28 @@ def find_token(
     return token
 
 
+REPO_TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")  # never AGENTTASKS_TOKEN (CI.md §1)
+
+
+def find_repo_token(
+    env: Mapping[str, str], *, api_url: str = DEFAULT_API_URL, run_gh: GhRunner = gh_auth_token
+) -> Token:
+    """The repository client's token: GITHUB_TOKEN (the Actions token), else GH_TOKEN, else
+    ``gh auth token``. The agent tasks token is never sent to repository endpoints."""
+    token = next(
+        (Token(env[n].strip(), n) for n in REPO_TOKEN_VARIABLES if env.get(n, "").strip()), None
+    )
+    if token is None:
+        value = run_gh(_web_host(api_url))
+        token = Token(value, GH_SOURCE) if value else None
+    if token is None:
+        raise ConfigError(
+            "No token for the state branch: set GITHUB_TOKEN (in Actions: ${{ github.token }},"
+            " with contents: write) or GH_TOKEN, or log in with `gh auth login`."
+        )
+    return token
+
+
 def check_token(token: Token, env: Mapping[str, str]) -> None:
     """Refuse a GitHub App installation token (``ghs_``) unless the override is set."""
     if token.reveal().startswith("ghs_") and env.get(ALLOW_INSTALLATION) != "1":

@@ -32,6 +32,7 @@ class ApiRequest:
     body: Mapping[str, object] | None = None
     what: str = "the resource"  # for messages: "repository octo/web", "task 3f9a in octo/web"
     repo: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # beyond the defaults: a media type, no-cache
 
     @property
     def target(self) -> str:
@@ -187,7 +188,7 @@ class _User(BaseModel):
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _parse(model: type[_M], body: bytes, where: str) -> _M:
+def parse_model(model: type[_M], body: bytes, where: str) -> _M:
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -201,22 +202,22 @@ def _parse(model: type[_M], body: bytes, where: str) -> _M:
 
 def parse_task(body: bytes, where: str = "response") -> RemoteTask:
     """A created or listed task."""
-    return _parse(RemoteTask, body, where)
+    return parse_model(RemoteTask, body, where)
 
 
 def parse_task_detail(body: bytes, where: str = "response") -> TaskDetail:
     """A task with its sessions."""
-    return _parse(TaskDetail, body, where)
+    return parse_model(TaskDetail, body, where)
 
 
 def parse_task_list(body: bytes, where: str = "response") -> TaskList:
     """A list page: ``{"tasks": [...], "total_active_count", "total_archived_count"}``."""
-    return _parse(TaskList, body, where)
+    return parse_model(TaskList, body, where)
 
 
 def parse_user_id(body: bytes, where: str = "response") -> int:
     """The ``id`` of ``GET /user``."""
-    return _parse(_User, body, where).id
+    return parse_model(_User, body, where).id
 
 
 def parse_error(body: bytes) -> ErrorBody:

@@ -61,7 +61,7 @@ class Exchange:
     def __call__(self, request: ApiRequest, url: str) -> Answer:
         """One request, following redirects: Authorization goes only to the same scheme, host
         and port, and a redirect from https to http is refused."""
-        headers = self._headers()
+        headers = {**self._headers(), **dict(request.headers)}
         for _ in range(MAX_REDIRECTS + 1):
             outcome = self._send(request, url, headers)
             if not isinstance(outcome, Response) or outcome.status not in _REDIRECTS:

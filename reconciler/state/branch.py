@@ -1,0 +1,337 @@
+"""State on a branch of a GitHub repository (CI.md §2.1): one commit per save, the branch ref as
+the compare-and-swap, the lock file in the same tree so the head is the fencing token.
+
+Git itself comes through ``GitStore`` (``github/repos.py`` implements it over the REST API with
+the Actions token); this module decides what to commit and when. A swap that is not a fast
+forward means someone else moved the branch: it is never retried with the same commit. The run
+re-reads; while the lock at the new head is still its own and the state file there is the one it
+last wrote (another state on the branch moved the head), it commits again on top; otherwise it
+stops with ``StateConflict`` (exit 5) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from reconciler import __version__
+from reconciler.errors import StateConflict, StateError
+from reconciler.state.backend import Lease, Snapshot
+from reconciler.state.format import Encoder, State, decode
+from reconciler.state.holder import RemoteHolder, ci_fields
+from reconciler.state.location import GithubFile
+from reconciler.wallclock import utc_now
+
+LEASE = timedelta(minutes=30)
+RENEW_WHEN_LEFT = timedelta(minutes=15)  # a save renews the lease once less than this is left
+POLL_SECONDS = 2.0
+MAX_REBASES = 5  # commits of others (another state on the branch) between two of ours
+
+
+class GitStore(Protocol):
+    """The git operations a branch backend needs, on one repository."""
+
+    def head(self, branch: str) -> str | None:
+        """The branch's head commit (read uncached), or None when the branch does not exist."""
+        ...
+
+    def file(self, commit: str, path: str) -> bytes | None:
+        """A file's bytes at ``commit``, or None when it is absent."""
+        ...
+
+    def commit(self, parent: str | None, changes: Mapping[str, bytes | None], message: str) -> str:
+        """A new commit on ``parent`` (None: a root commit) with ``changes`` (None deletes)."""
+        ...
+
+    def swap(self, branch: str, old: str | None, new: str) -> bool:
+        """Move ``branch`` from ``old`` to ``new`` without force (``old`` None: create it);
+        False when someone else moved or created it first."""
+        ...
+
+    def run_completed(self, repository: str, run_id: int) -> bool:
+        """Whether the workflow run has completed (False when it cannot be told)."""
+        ...
+
+    @property
+    def server_time(self) -> datetime | None:
+        """The ``Date`` of the last answer: leases are measured on the server's clock."""
+        ...
+
+
+@dataclass
+class BranchLease:
+    """The lock this run holds: its record, and the head that holds it (the fencing token)."""
+
+    backend: BranchBackend
+    holder: RemoteHolder
+    head: str
+    written: bytes | None  # the state file's bytes at ``head``
+    held: bool = True
+
+
+class BranchBackend:
+    """``github:[OWNER/REPO@]BRANCH:PATH``: the state file and ``PATH.lock.json`` beside it."""
+
+    def __init__(
+        self,
+        git: GitStore,
+        where: GithubFile,
+        *,
+        repo: str,
+        environ: Mapping[str, str],
+        lease: timedelta = LEASE,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._git, self._repo, self._environ, self._lease = git, repo, environ, lease
+        self.branch, self.path, self.lock_path = where.branch, where.path, f"{where.path}.lock.json"
+        self._sleep, self._clock = sleep, clock
+        self._encode = Encoder()
+
+    @property
+    def location(self) -> str:
+        return str(GithubFile(self._repo, self.branch, self.path))
+
+    def read(self) -> Snapshot:
+        head = self._git.head(self.branch)
+        if head is None:
+            return Snapshot(None, None)
+        raw = self._git.file(head, self.path)
+        return Snapshot(None if raw is None else self._decode(raw), head)
+
+    @contextmanager
+    def lock(
+        self,
+        *,
+        command: str,
+        timeout: float | None,
+        run_url: str | None,
+        on_wait: Callable[[str], None] | None,
+    ) -> Iterator[Lease]:
+        lease = self._take(command, timeout, on_wait)
+        try:
+            yield lease
+        finally:
+            lease.held = False
+            self._release(lease)
+
+    def write(self, lease: Lease, state: State, *, expected: str | None) -> str:
+        if not isinstance(lease, BranchLease) or not lease.held or lease.backend is not self:
+            raise RuntimeError("a write needs this backend's held lease")
+        if expected != lease.head:
+            raise StateConflict(f"{self.location}: the state was read at another head; run again")
+        data = self._encode(state).encode()
+        changes: dict[str, bytes | None] = {self.path: data}
+        renewed = self._renewed(lease.holder)
+        if renewed is not None:
+            changes[self.lock_path] = _record(renewed)
+        message = f"agenttasks {lease.holder.command}: {_changed(self._last(lease), state)}"
+        self._commit(lease, changes, message + _run(lease.holder))
+        lease.written = data
+        if renewed is not None:
+            lease.holder = renewed
+        return lease.head
+
+    def force_unlock(self, lock_id: str) -> str:
+        for _ in range(MAX_REBASES):
+            head = self._git.head(self.branch)
+            holder = self._holder_at(head) if head else None
+            if head is None or holder is None:
+                raise StateConflict(f"state {self.location} is not locked")
+            if holder.lock_id != lock_id:
+                raise StateConflict(
+                    f"lock id {lock_id} is not the one recorded on {self.location}"
+                    f" ({holder.describe()}); nothing was broken"
+                )
+            message = f"agenttasks force-unlock: break lock {lock_id}"
+            new = self._git.commit(head, {self.lock_path: None}, message)
+            if self._git.swap(self.branch, head, new):
+                return (
+                    f"Broke the lock of {holder.describe()} on {self.location}: its next write"
+                    " will fail. The state was not changed."
+                )
+        raise StateConflict(f"{self.location} kept moving; force-unlock again")
+
+    # --- the lock ---
+
+    def _take(
+        self, command: str, timeout: float | None, on_wait: Callable[[str], None] | None
+    ) -> BranchLease:
+        deadline = None if timeout is None else self._clock() + timeout
+        told = False
+        while True:
+            head = self._git.head(self.branch)
+            now = self._now()
+            holder = self._holder_at(head) if head else None
+            if holder is None or self._dead(holder, now):
+                mine = self._holder(command, now)
+                taken = "take over the lock of " + holder.lock_id if holder else "lock"
+                message = f"agenttasks {command}: {taken} {self.path}{_run(mine)}"
+                new = self._git.commit(head, {self.lock_path: _record(mine)}, message)
+                if self._git.swap(self.branch, head, new):
+                    written = self._git.file(new, self.path) if head else None
+                    return BranchLease(self, mine, new, written)
+                continue  # someone moved the branch first: look again
+            who = f"({holder.describe()})"
+            if deadline is None:
+                raise StateConflict(
+                    f"state {self.location} is locked {who}; retry when it has finished,"
+                    " or wait for it with --lock-timeout S"
+                )
+            left = deadline - self._clock()
+            if left <= 0:
+                raise StateConflict(
+                    f"state {self.location} is still locked after {timeout:g}s {who};"
+                    " retry when it has finished"
+                )
+            if on_wait is not None and not told:
+                on_wait(f"Waiting up to {timeout:g}s for the lock on {self.location} {who}")
+                told = True
+            self._sleep(min(POLL_SECONDS, left))
+
+    def _release(self, lease: BranchLease) -> None:
+        message = f"agenttasks {lease.holder.command}: unlock {self.path}{_run(lease.holder)}"
+        with contextlib.suppress(StateConflict):  # broken or taken over: not ours to remove
+            self._commit(lease, {self.lock_path: None}, message)
+
+    def _dead(self, holder: RemoteHolder, now: datetime) -> bool:
+        """A lease past its expiry, a holder whose workflow run has completed, or an earlier
+        attempt of this very run (GitHub runs one attempt of a run at a time)."""
+        if holder.expires_at is not None and _parse_time(holder.expires_at) <= now:
+            return True
+        mine = ci_fields(self._environ)
+        if holder.run_id is not None and holder.run_id == mine["run_id"]:
+            attempt = mine["run_attempt"]
+            if isinstance(attempt, int) and (holder.run_attempt or 0) < attempt:
+                return True
+        if holder.run_id is not None and holder.repository:
+            return self._git.run_completed(holder.repository, holder.run_id)
+        return False
+
+    def _holder(self, command: str, now: datetime) -> RemoteHolder:
+        return RemoteHolder.model_validate(
+            {
+                "lock_id": str(uuid.uuid4()),
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "command": command,
+                "since": _format_time(now),
+                "expires_at": _format_time(now + self._lease),
+                "version": __version__,
+                **ci_fields(self._environ),
+            }
+        )
+
+    def _renewed(self, holder: RemoteHolder) -> RemoteHolder | None:
+        now = self._now()
+        if holder.expires_at is None or _parse_time(holder.expires_at) - now > RENEW_WHEN_LEFT:
+            return None
+        return holder.model_copy(update={"expires_at": _format_time(now + self._lease)})
+
+    def _holder_at(self, head: str) -> RemoteHolder | None:
+        raw = self._git.file(head, self.lock_path)
+        if raw is None:
+            return None
+        try:
+            return RemoteHolder.model_validate_json(raw)
+        except ValidationError:
+            raise StateError(
+                f"{self.location}: the lock file {self.lock_path} is not a lock record; fix or"
+                " delete it on the branch"
+            ) from None
+
+    # --- commits ---
+
+    def _commit(
+        self, lease: BranchLease, changes: Mapping[str, bytes | None], message: str
+    ) -> None:
+        """Commit on the lease's head and swap; on a lost race, commit again on the new head
+        while the lock there is ours and the state file is the one we last wrote."""
+        head = lease.head
+        for _ in range(MAX_REBASES):
+            new = self._git.commit(head, changes, message)
+            if self._git.swap(self.branch, head, new):
+                lease.head = new
+                return
+            head = self._moved_from(head)
+            holder = self._holder_at(head)
+            if holder is None or holder.lock_id != lease.holder.lock_id:
+                who = f" (now {holder.describe()})" if holder else ""
+                raise StateConflict(
+                    f"the lock on {self.location} was broken or taken over while this run held"
+                    f" it{who}; nothing more was written. Run again."
+                )
+            if self._git.file(head, self.path) != lease.written:
+                raise StateConflict(
+                    f"state {self.location} was changed by another writer while locked; it was"
+                    " not overwritten. Run again."
+                )
+        raise StateConflict(f"{self.location} kept moving under the lock; run again")
+
+    def _moved_from(self, old: str) -> str:
+        """The branch head after a lost swap: re-read (uncached) until it differs."""
+        for attempt in range(MAX_REBASES):
+            head = self._git.head(self.branch)
+            if head is not None and head != old:
+                return head
+            self._sleep(0.5 * 2**attempt)
+        raise StateConflict(f"{self.location}: a swap was refused but the branch did not move")
+
+    def _last(self, lease: BranchLease) -> State | None:
+        return None if lease.written is None else self._decode(lease.written)
+
+    def _decode(self, raw: bytes) -> State:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise StateError(
+                f"state {self.location} is not UTF-8 text (byte {error.start}); it was not"
+                " changed. Earlier versions are in the branch's history."
+            ) from None
+        return decode(text, path=self.location, backup="")
+
+    def _now(self) -> datetime:
+        return self._git.server_time or utc_now()
+
+
+def _record(holder: RemoteHolder) -> bytes:
+    return holder.model_dump_json(exclude_none=True, indent=2).encode() + b"\n"
+
+
+def _run(holder: RemoteHolder) -> str:
+    return f" (run {holder.run_url})" if holder.run_url else ""
+
+
+def _changed(old: State | None, new: State) -> str:
+    """What a save changes, by key: ``+k`` recorded, ``-k`` dropped, ``~k`` changed, ``?k`` an
+    unconfirmed create, ``!k`` forgotten; the branch's history is the audit log."""
+    before = old or State()
+    marks = [f"+{k}" for k in sorted(new.tasks.keys() - before.tasks.keys())]
+    marks += [f"-{k}" for k in sorted(before.tasks.keys() - new.tasks.keys())]
+    marks += [
+        f"~{k}"
+        for k in sorted(new.tasks.keys() & before.tasks.keys())
+        if new.tasks[k] != before.tasks[k]
+    ]
+    marks += [f"?{k}" for k in sorted(new.intents.keys() - before.intents.keys())]
+    marks += [f"!{k}" for k in sorted(new.tombstones.keys() - before.tombstones.keys())]
+    shown = " ".join(marks[:10]) + (f" and {len(marks) - 10} more" if len(marks) > 10 else "")
+    return shown or "save"
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
