@@ -42,7 +42,8 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         if not (value is None and nullable) and (
             not isinstance(value, wanted) or isinstance(value, bool)
         ):
-            raise ValueError(f"run field {key} must be a {wanted.__name__}")
+            kind = "an integer" if wanted is int else "a string"
+            raise ValueError(f"run field {key} must be {kind}")
     if fields.get("status", "queued") not in RUN_STATUSES:
         raise ValueError(
             f"run status {fields['status']!r}; one of {', '.join(sorted(RUN_STATUSES))}"
