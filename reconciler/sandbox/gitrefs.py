@@ -71,7 +71,7 @@ def create_ref(store: Store, request: Request, owner: str, repo: str) -> Respons
         return _missing("ref", docs)
     if not isinstance(sha, str):
         return _missing("sha", docs)
-    if not name.startswith("refs/") or name.count("/") < 2 or name.endswith("/"):
+    if not is_ref_name(name):
         return error(422, "Reference name is not valid", docs=docs)
     if name in db.refs:
         return error(422, ALREADY_EXISTS, docs=docs)
@@ -119,20 +119,23 @@ def delete_ref(store: Store, owner: str, repo: str, ref: str) -> Response:
     return Response(204)
 
 
+def is_ref_name(name: str) -> bool:
+    """Whether a full ref name is one ``create_ref`` accepts: ``refs/`` and two slashes."""
+    return name.startswith("refs/") and name.count("/") >= 2 and not name.endswith("/")
+
+
 def _raced_ref(request: Request, name: str, params: list[str]) -> str | None:
-    if name == "git-ref-one":
-        return f"refs/{params[2]}"
+    """The full name of the ref this write would set, when its body could set it."""
     try:
         body = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError):
         return None
-    ref = body.get("ref") if isinstance(body, dict) else None
-    return ref if isinstance(ref, str) and ref.startswith("refs/") and is_ref_name(ref) else None
-
-
-def is_ref_name(name: str) -> bool:
-    """Whether a full ref name is one ``create_ref`` would accept."""
-    return name.count("/") >= 2 and not name.endswith("/")
+    if not isinstance(body, dict) or not is_sha(body.get("sha")):
+        return None  # the write fails whatever happens first: nothing to race
+    if name == "git-ref-one":
+        return f"refs/{params[2]}"
+    ref = body.get("ref")
+    return ref if isinstance(ref, str) and is_ref_name(ref) else None
 
 
 def lose_race(store: Store, request: Request, name: str, params: list[str], caller: Caller) -> bool:
@@ -140,19 +143,10 @@ def lose_race(store: Store, request: Request, name: str, params: list[str], call
     so a swap based on the head read earlier is not a fast forward (or the ref already
     exists). False when there is nothing to race (another operation, a bad body, an empty or
     missing repository): the rule is then not spent."""
-    if name not in ("git-ref-one", "git-refs") or not is_sha_body_ok(request):
+    if name not in ("git-ref-one", "git-refs"):
         return False
     owner, repo = params[0], params[1]
     ref = _raced_ref(request, name, params)
     if ref is None or not actions.visible(store, owner, repo):
         return False
     return race(git_db(store, owner, repo), ref, caller.now)
-
-
-def is_sha_body_ok(request: Request) -> bool:
-    """Whether the body names a sha a ref could be set to (else the write fails anyway)."""
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(body, dict) and is_sha(body.get("sha"))

@@ -2,8 +2,9 @@
 
 No I/O and no clock: the adapter passes ``now`` and performs the response's ``effect``. Order of
 work for one request: record, route (404 / 405), faults that strike before processing, API
-version, authentication, rate limit, the operation, faults that strike after a commit, and the
-headers every GitHub response carries (``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
+version, authentication, rate limit, a ``race`` fault's other writer (git ref writes), the
+operation, faults that strike after a commit, and the headers every GitHub response carries
+(``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
 """
 
 from __future__ import annotations
