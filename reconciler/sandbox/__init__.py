@@ -1,4 +1,5 @@
-"""The agent tasks API on your machine: a pure handler over an in-memory store, plus adapters.
+"""GitHub's agent tasks API, and the git, contents and workflow-run routes the CI half needs, on
+your machine: a pure handler over an in-memory store, plus adapters.
 
 ``Sandbox`` is the Python API (tests, ``demo``), ``open_sandbox_url`` serves ``sandbox:PATH``
 in-process, and ``serve`` (``agenttasks sandbox serve``) serves it over HTTP. See docs/sandbox.md.

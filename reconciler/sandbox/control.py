@@ -11,6 +11,8 @@
 | ``GET`` · ``POST`` · ``DELETE /_sandbox/faults`` | list, add (``{"rule": "TEXT"}``), clear |
 | ``GET`` · ``DELETE /_sandbox/requests`` | read, clear the recorded requests |
 | ``GET`` · ``POST /_sandbox/clock`` | read; ``{"advance": S}`` and/or ``{"freeze": true/false}`` |
+| ``POST /_sandbox/repos`` · ``/commits`` · ``/runs`` | empty or initialise a repository, commit
+as another writer, create or change a workflow run (``repocontrol.py``) |
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.sandbox import actions, endpoints, taskjson
+from reconciler.sandbox import actions, endpoints, repocontrol, taskjson
 from reconciler.sandbox.faults import FaultRule
 from reconciler.sandbox.lifecycle import phase
 from reconciler.sandbox.query import parse_time
@@ -126,6 +128,8 @@ def _route(
         return json_response(200, {"requests": [recorded_json(r) for r in store.requests]})
     if parts == ["clock"]:
         return _clock(store, method, body, real_now)
+    if method == "POST" and (answer := repocontrol.route(store, parts, body, now)) is not None:
+        return answer
     return error(404, "Not Found")
 
 

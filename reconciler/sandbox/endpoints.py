@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reconciler.sandbox import actions, taskjson
+from reconciler.sandbox.ghjson import public_user
 from reconciler.sandbox.lifecycle import phase
 from reconciler.sandbox.listing import list_tasks
 from reconciler.sandbox.store import Store
@@ -126,7 +127,6 @@ def create_task(store: Store, request: Request, owner: str, repo: str, caller: C
     return json_response(201, taskjson.task_json(task, current, request.base_url))
 
 
-def user(caller: Caller) -> Response:
-    """``GET /user``: the token's user."""
-    body = {"login": f"sandbox-user-{caller.user_id}", "id": caller.user_id, "type": "User"}
-    return json_response(200, body)
+def user(caller: Caller, base_url: str) -> Response:
+    """``GET /user``: the token's user, as ``public-user`` (login ``sandbox-user-N``)."""
+    return json_response(200, public_user(base_url, caller.user_id))

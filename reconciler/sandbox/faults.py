@@ -8,7 +8,8 @@ Kinds: ``latency`` (``ms``), ``500`` ``502`` ``503`` ``504``, ``reset``, ``refus
 ``secondary_429`` and ``secondary_403`` (``retry_after`` optional), ``primary`` (``reset_in``,
 default 60 s), ``commit_then_drop``, ``commit_then_5xx`` (``status``, default 502),
 ``commit_then_hold`` (``seconds``), ``gone`` (410 for a retired API version), ``deprecated``
-(``Deprecation`` and ``Sunset`` headers, ``sunset_in`` days, default 90). Options common to
+(``Deprecation`` and ``Sunset`` headers, ``sunset_in`` days, default 90), ``race`` (on a git
+ref write, PATCH or POST, another writer moves or creates the ref first). Options common to
 all: ``times=N`` (fire N times, then stop) and ``rate=P`` (fire with probability P, drawn from
 the seeded generator). Without either a rule fires on every matching request.
 """
@@ -35,6 +36,7 @@ KINDS = frozenset(
         "commit_then_hold",
         "gone",
         "deprecated",
+        "race",
     }
 )
 COMMIT_KINDS = frozenset({"commit_then_drop", "commit_then_5xx", "commit_then_hold"})
@@ -108,6 +110,8 @@ class FaultRule:
         if self.method not in ("*", method.upper()):
             return False
         if self.kind in COMMIT_KINDS and method.upper() != "POST":
+            return False
+        if self.kind == "race" and method.upper() not in ("PATCH", "POST"):
             return False
         return fnmatchcase(path, self.path)
 

@@ -2,8 +2,9 @@
 
 No I/O and no clock: the adapter passes ``now`` and performs the response's ``effect``. Order of
 work for one request: record, route (404 / 405), faults that strike before processing, API
-version, authentication, rate limit, the operation, faults that strike after a commit, and the
-headers every GitHub response carries (``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
+version, authentication, rate limit, a ``race`` fault's other writer (git ref writes), the
+operation, faults that strike after a commit, and the headers every GitHub response carries
+(``Date``, ``x-ratelimit-*``, ``x-github-request-id``).
 """
 
 from __future__ import annotations
@@ -16,43 +17,16 @@ from urllib.parse import unquote
 
 from reconciler.sandbox import control, endpoints
 from reconciler.sandbox.endpoints import Caller
-from reconciler.sandbox.inject import strike
+from reconciler.sandbox.gitrefs import lose_race
+from reconciler.sandbox.inject import Strike, strike
 from reconciler.sandbox.quota import count, rate_headers
+from reconciler.sandbox.routes import ALLOW, OPERATIONS, dispatch_repo, route
 from reconciler.sandbox.store import RecordedRequest, Store
 from reconciler.sandbox.wire import Request, Response, error
 
 API_VERSIONS = ("2022-11-28", "2026-03-10")
-_ALLOW = {
-    "tasks-repo": "GET, POST",
-    "task-repo": "GET",
-    "tasks": "GET",
-    "task": "GET",
-    "user": "GET",
-}
-OPERATIONS = {
-    ("tasks-repo", "GET"): "agent-tasks/list-tasks-for-repo",
-    ("tasks-repo", "POST"): "agent-tasks/create-task-in-repo",
-    ("task-repo", "GET"): "agent-tasks/get-task-by-repo-and-id",
-    ("tasks", "GET"): "agent-tasks/list-tasks",
-    ("task", "GET"): "agent-tasks/get-task-by-id",
-    ("user", "GET"): "users/get-authenticated",
-}
-
-
-def route(path: str) -> tuple[str, list[str]] | None:
-    """The route a raw path names and its decoded parameters, or None for an unknown path."""
-    parts = [unquote(p) for p in path.split("/")[1:]] if path.startswith("/") else []
-    if any(p == "" for p in parts):
-        return None  # a trailing or doubled slash: GitHub answers 404
-    if parts == ["user"]:
-        return "user", []
-    if parts[:2] == ["agents", "tasks"] and len(parts) in (2, 3):
-        return ("tasks", []) if len(parts) == 2 else ("task", parts[2:])
-    if parts[:2] == ["agents", "repos"] and len(parts) in (5, 6) and parts[4] == "tasks":
-        return (
-            ("tasks-repo", parts[2:4]) if len(parts) == 5 else ("task-repo", parts[2:4] + parts[5:])
-        )
-    return None
+INSTALLATION_PREFIX = "ghs_"  # GitHub App installation tokens
+USER_DOCS = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
 
 
 def _record(store: Store, request: Request, now: datetime) -> RecordedRequest:
@@ -94,7 +68,12 @@ def _dispatch(
     store: Store, request: Request, name: str, params: list[str], caller: Caller
 ) -> Response:
     if name == "user":
-        return endpoints.user(caller)
+        if (_token(request) or "").startswith(INSTALLATION_PREFIX):
+            # GitHub: an installation token has no user; /user is not for integrations.
+            return error(403, "Resource not accessible by integration", docs=USER_DOCS)
+        return endpoints.user(caller, request.base_url)
+    if name not in ("tasks", "task", "task-repo", "tasks-repo"):
+        return dispatch_repo(store, request, name, params, caller)
     if name == "tasks":
         return endpoints.list_for_user(store, request, caller)
     if name == "task":
@@ -115,8 +94,14 @@ def _version_problem(request: Request) -> Response | None:
 
 
 def _operate(
-    store: Store, request: Request, name: str, params: list[str], now: datetime
+    store: Store,
+    request: Request,
+    name: str,
+    params: list[str],
+    entry: RecordedRequest,
+    race: Strike | None = None,
 ) -> Response:
+    now = entry.time
     if (problem := _version_problem(request)) is not None:
         return problem
     who = authenticate(store, request)
@@ -124,7 +109,12 @@ def _operate(
         return who
     if not count(store, who, now):
         return error(403, f"API rate limit exceeded for user ID {who}.")
-    return _dispatch(store, request, name, params, Caller(who, now))
+    caller = Caller(who, now)
+    if race is not None and lose_race(store, request, name, params, caller):
+        entry.fault = race.kind
+    elif race is not None:
+        race.fault.fired -= 1  # nothing to race here, so the rule is not spent
+    return _dispatch(store, request, name, params, caller)
 
 
 def _user(store: Store, request: Request) -> int:
@@ -157,7 +147,7 @@ def handle(store: Store, request: Request, now: datetime) -> Response:
     name, params = found
     operation = OPERATIONS.get((name, entry.method))
     if operation is None:
-        refusal = error(405, "Method Not Allowed", ("allow", _ALLOW[name]))
+        refusal = error(405, "Method Not Allowed", ("allow", ALLOW[name]))
         return _finish(refusal, store, now, _Extra(user_id=user_id))
     struck = strike(store, entry.method, entry.path, now)
     extra = _Extra(operation, user_id, struck.latency, struck.headers)
@@ -165,7 +155,7 @@ def handle(store: Store, request: Request, now: datetime) -> Response:
         entry.fault = struck.before.kind
         limits = struck.before.rate_headers(now)
         return _finish(struck.before.respond(user_id), store, now, extra, limits)
-    answer = _operate(store, request, name, params, now)
+    answer = _operate(store, request, name, params, entry, struck.race)
     if struck.after is not None and answer.status == 201:
         entry.fault = struck.after.kind
         answer = struck.after.after_commit(answer)

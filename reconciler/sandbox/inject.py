@@ -72,12 +72,14 @@ def _fires(store: Store, fault: ActiveFault) -> bool:
 class Struck:
     """What the faults do to one request.
 
-    ``before`` answers instead of the operation, ``after`` replaces a committed 201; latency
-    and ``deprecated`` rules only add ``latency`` seconds and ``headers``.
+    ``before`` answers instead of the operation, ``after`` replaces a committed 201, ``race``
+    has another writer move a git ref just before the operation; latency and ``deprecated``
+    rules only add ``latency`` seconds and ``headers``.
     """
 
     before: Strike | None = None
     after: Strike | None = None
+    race: Strike | None = None
     latency: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
 
@@ -98,7 +100,7 @@ def strike(store: Store, method: str, path: str, now: datetime) -> Struck:
     """Decide which faults strike a request.
 
     Modifiers (``latency``, ``deprecated``) all apply; of the other rules the first that matches
-    and fires wins. A commit-then-* rule only matches a POST.
+    and fires wins. A commit-then-* rule only matches a POST, a race a PATCH or POST.
     """
     struck = Struck()
     for fault in store.faults:
@@ -106,7 +108,7 @@ def strike(store: Store, method: str, path: str, now: datetime) -> Struck:
         if not rule.matches(method, path):
             continue
         modifier = rule.kind in MODIFIER_KINDS
-        if not modifier and (struck.before or struck.after):
+        if not modifier and (struck.before or struck.after or struck.race):
             continue
         if not _fires(store, fault):
             continue
@@ -115,6 +117,8 @@ def strike(store: Store, method: str, path: str, now: datetime) -> Struck:
             _modify(struck, fault, now)
         elif rule.kind in COMMIT_KINDS:
             struck.after = Strike(fault)
+        elif rule.kind == "race":
+            struck.race = Strike(fault)
         else:
             struck.before = Strike(fault)
     return struck

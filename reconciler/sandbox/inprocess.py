@@ -10,10 +10,13 @@ from enum import Enum
 
 import httpx
 
-from reconciler.sandbox import actions
+from reconciler.sandbox import actions, repocontrol
 from reconciler.sandbox.clock import real_clock
 from reconciler.sandbox.faults import FaultRule
+from reconciler.sandbox.gitobjects import lookup
+from reconciler.sandbox.gitrepo import full_ref, git_db
 from reconciler.sandbox.lifecycle import phase, updated_at
+from reconciler.sandbox.runs import set_run
 from reconciler.sandbox.store import ActiveFault, Config, RecordedRequest, Store, StoredTask
 from reconciler.sandbox.transport import make_transport
 from reconciler.sandbox.wire import Request, Response
@@ -158,6 +161,47 @@ class Sandbox:
         """Forget the recorded requests."""
         with self.lock:
             self.store.requests.clear()
+
+    def set_repo(self, repo: str, *, empty: bool = False) -> None:
+        """Make ``repo`` GitHub's empty repository (no branches: the git database answers 409)
+        or, with ``empty=False``, freshly initialised (``main`` at one commit with a README)."""
+        with self.lock:
+            repocontrol.make_repo(self.store, repo, empty=empty)
+
+    def commit(
+        self,
+        repo: str,
+        branch: str,
+        files: dict[str, bytes | str | None],
+        message: str = repocontrol.DEFAULT_MESSAGE,
+    ) -> str:
+        """Another writer commits ``files`` (path → content, None deletes) on ``branch``,
+        creating it if missing; returns the new head's sha."""
+        raw = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+        with self.lock:
+            return repocontrol.commit_files(self.store, repo, branch, raw, self.now(), message)
+
+    def ref(self, repo: str, ref: str) -> str | None:
+        """The sha ``ref`` (``heads/main`` or ``refs/heads/main``) points at, or None."""
+        owner, name = repocontrol.split_repo(repo)
+        with self.lock:
+            return git_db(self.store, owner, name).refs.get(full_ref(ref))
+
+    def file(self, repo: str, path: str, ref: str = "heads/main") -> bytes | None:
+        """The bytes of ``path`` at the head of ``ref``, or None when absent."""
+        owner, name = repocontrol.split_repo(repo)
+        with self.lock:
+            db = git_db(self.store, owner, name)
+            commit = db.commit(db.refs.get(full_ref(ref), ""))
+            entry = lookup(db, commit.tree, path) if commit else None
+            return db.blob(entry.sha) if entry else None
+
+    def set_run(self, repo: str, run_id: int | None = None, **fields: object) -> int:
+        """Create a workflow run (``run_id`` None: the next id) or change one; returns its id.
+        Fields: ``status``, ``conclusion``, ``run_attempt``, ``path``, ``head_sha``,
+        ``head_branch``, ``event``, ``name``."""
+        with self.lock:
+            return set_run(self.store, repo, run_id, dict(fields), self.now())
 
     def tasks(self) -> list[TaskView]:
         """Every task, archived or not, by any creator, in creation order."""

@@ -14,8 +14,10 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from reconciler.sandbox.faults import FaultRule
+from reconciler.sandbox.repodata import RepoData, repo_from_json, repo_json
 
-FORMAT = 1
+FORMAT = 2  # 2 added ``repos`` (git databases, workflow runs); format 1 files are still read
+READABLE_FORMATS = (1, 2)
 MAX_RECORDED = 10_000  # a long-running served sandbox keeps only the latest requests
 
 
@@ -117,6 +119,7 @@ class Store:
     clock_offset: float = 0.0
     frozen_at: datetime | None = None
     rate_window: dict[int, tuple[datetime, int]] = field(default_factory=dict)
+    repos: dict[str, RepoData] = field(default_factory=dict)  # lower-cased owner/repo → data
 
     def add(self, task: StoredTask) -> None:
         """Keep a new task; one kept under the same id is removed first, whatever its repository."""
@@ -215,19 +218,23 @@ def task_from_json(data: dict[str, Any]) -> StoredTask:
 
 
 def dump(store: Store) -> dict[str, Any]:
-    """What ``--data`` and ``sandbox:PATH`` persist: tasks, token map and the draw counter."""
+    """What ``--data`` and ``sandbox:PATH`` persist: tasks, token map, the draw counter, and
+    each repository's git database and workflow runs."""
     return {
         "format": FORMAT,
         "draws": store.draws,
         "tokens": dict(store.tokens),
         "tasks": [task_to_json(t) for t in store.tasks.values()],
+        "repos": {key: repo_json(data) for key, data in store.repos.items()},
     }
 
 
 def load_into(store: Store, data: dict[str, Any]) -> None:
     """Restore what ``dump`` wrote; a file of another format is refused."""
-    if data.get("format") != FORMAT:
+    if data.get("format") not in READABLE_FORMATS:
         raise ValueError(f"sandbox data format {data.get('format')!r} is not {FORMAT}")
     store.draws = int(data["draws"])
     store.tokens = {str(k): int(v) for k, v in data["tokens"].items()}
     store.replace_tasks([task_from_json(t) for t in data["tasks"]])
+    repos = data.get("repos", {})  # format 1 had none
+    store.repos = {str(key): repo_from_json(value) for key, value in repos.items()}

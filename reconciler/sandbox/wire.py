@@ -89,9 +89,9 @@ def encoded_response(status: int, body: bytes, *headers: tuple[str, str]) -> Res
     return Response(status, base + tuple(headers), body)
 
 
-def error(status: int, message: str, *headers: tuple[str, str]) -> Response:
-    """GitHub's error body: ``{"message", "documentation_url"}``."""
-    return json_response(status, {"message": message, "documentation_url": DOCS}, *headers)
+def error(status: int, message: str, *headers: tuple[str, str], docs: str = DOCS) -> Response:
+    """GitHub's error body ``{"message", "documentation_url"}``; ``docs``: the operation's page."""
+    return json_response(status, {"message": message, "documentation_url": docs}, *headers)
 
 
 @dataclass(frozen=True)

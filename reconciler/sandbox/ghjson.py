@@ -1,0 +1,110 @@
+"""Users and repositories in GitHub's JSON shapes (``simple-user``, ``public-user``,
+``minimal-repository``): long lists of URLs, all derived from a name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.repodata import INITIAL_DATE
+from reconciler.sandbox.store import iso, stable_id
+
+_USER_LINKS = {
+    "followers_url": "followers",
+    "following_url": "following{/other_user}",
+    "gists_url": "gists{/gist_id}",
+    "starred_url": "starred{/owner}{/repo}",
+    "subscriptions_url": "subscriptions",
+    "organizations_url": "orgs",
+    "repos_url": "repos",
+    "events_url": "events{/privacy}",
+    "received_events_url": "received_events",
+}
+_REPO_LINKS = (
+    "archive_url:{archive_format}{/ref}",
+    "assignees_url:assignees{/user}",
+    "blobs_url:git/blobs{/sha}",
+    "branches_url:branches{/branch}",
+    "collaborators_url:collaborators{/collaborator}",
+    "comments_url:comments{/number}",
+    "commits_url:commits{/sha}",
+    "compare_url:compare/{base}...{head}",
+    "contents_url:contents/{+path}",
+    "contributors_url:contributors",
+    "deployments_url:deployments",
+    "downloads_url:downloads",
+    "events_url:events",
+    "forks_url:forks",
+    "git_commits_url:git/commits{/sha}",
+    "git_refs_url:git/refs{/sha}",
+    "git_tags_url:git/tags{/sha}",
+    "hooks_url:hooks",
+    "issue_comment_url:issues/comments{/number}",
+    "issue_events_url:issues/events{/number}",
+    "issues_url:issues{/number}",
+    "keys_url:keys{/key_id}",
+    "labels_url:labels{/name}",
+    "languages_url:languages",
+    "merges_url:merges",
+    "milestones_url:milestones{/number}",
+    "notifications_url:notifications{?since,all,participating}",
+    "pulls_url:pulls{/number}",
+    "releases_url:releases{/id}",
+    "stargazers_url:stargazers",
+    "statuses_url:statuses/{sha}",
+    "subscribers_url:subscribers",
+    "subscription_url:subscription",
+    "tags_url:tags",
+    "teams_url:teams",
+    "trees_url:git/trees{/sha}",
+)
+
+
+def simple_user(base_url: str, login: str, user_id: int) -> dict[str, Any]:
+    """``simple-user``: a login, its id and its links."""
+    url = f"{base_url}/users/{login}"
+    links = {key: f"{url}/{tail}" for key, tail in _USER_LINKS.items()}
+    return {
+        "login": login,
+        "id": user_id,
+        "node_id": f"U_sandbox{user_id}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4",
+        "gravatar_id": "",
+        "url": url,
+        "html_url": f"https://github.com/{login}",
+        **links,
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+def public_user(base_url: str, user_id: int) -> dict[str, Any]:
+    """``public-user``: ``GET /user`` for a user token (login ``sandbox-user-N``)."""
+    login = f"sandbox-user-{user_id}"
+    profile: dict[str, Any] = {
+        key: None for key in ("name", "company", "blog", "location", "email", "hireable", "bio")
+    }
+    counts = {key: 0 for key in ("public_repos", "public_gists", "followers", "following")}
+    dates = {"created_at": iso(INITIAL_DATE), "updated_at": iso(INITIAL_DATE)}
+    return {**simple_user(base_url, login, user_id), **profile, **counts, **dates}
+
+
+def minimal_repository(base_url: str, owner: str, repo: str) -> dict[str, Any]:
+    """``minimal-repository``: a public repository owned by a user named ``owner``."""
+    url = f"{base_url}/repos/{owner}/{repo}"
+    links = {}
+    for spec in _REPO_LINKS:
+        key, _, tail = spec.partition(":")
+        links[key] = f"{url}/{tail}"
+    return {
+        "id": stable_id("repo", f"{owner}/{repo}"),
+        "node_id": f"R_sandbox{stable_id('repo', f'{owner}/{repo}')}",
+        "name": repo,
+        "full_name": f"{owner}/{repo}",
+        "owner": simple_user(base_url, owner, stable_id("owner", owner)),
+        "private": False,
+        "html_url": f"https://github.com/{owner}/{repo}",
+        "description": None,
+        "fork": False,
+        "url": url,
+        **links,
+    }
