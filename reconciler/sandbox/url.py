@@ -54,9 +54,35 @@ def open_sandbox(url: str) -> tuple[Sandbox, Path]:
 def open_sandbox_url(url: str) -> httpx.BaseTransport:
     """An httpx transport for ``sandbox:PATH?speed=50&seed=1`` (see the module docstring)."""
     sandbox, path = open_sandbox(url)
+    return _FileBacked(sandbox, path)
 
-    def save(request: Request, response: Response) -> None:
+
+class _FileBacked(httpx.BaseTransport):
+    """The sandbox behind one ``sandbox:PATH``, kept in step with its file: read again before a
+    request when someone else wrote it since (a second client of the same run, such as the
+    state branch's beside the agent tasks one, or another process), saved after every request
+    that may have changed it."""
+
+    def __init__(self, sandbox: Sandbox, path: Path) -> None:
+        self._sandbox, self._path = sandbox, path
+        self._seen = _signature(path)
+        self._inner = sandbox.transport(after=self._save)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if _signature(self._path) != self._seen:
+            persist.load(self._sandbox.store, self._path)
+            self._seen = _signature(self._path)
+        return self._inner.handle_request(request)
+
+    def _save(self, request: Request, response: Response) -> None:
         if request.method.upper() != "GET":
-            persist.save(sandbox.store, path)
+            persist.save(self._sandbox.store, self._path)
+            self._seen = _signature(self._path)
 
-    return sandbox.transport(after=save)
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns

@@ -128,8 +128,8 @@ class BranchBackend:
     def write(self, lease: Lease, state: State, *, expected: str | None) -> str:
         if not isinstance(lease, BranchLease) or not lease.held or lease.backend is not self:
             raise RuntimeError("a write needs this backend's held lease")
-        if expected != lease.head:
-            raise StateConflict(f"{self.location}: the state was read at another head; run again")
+        # ``expected`` is the head the store read, normally the lease's own. Were it not, the
+        # commit on the lease's head fails its swap and the lock there says why.
         data = self._encode(state).encode()
         changes: dict[str, bytes | None] = {self.path: data}
         renewed = self._renewed(lease.holder)
