@@ -106,6 +106,26 @@ def state_rm(
     return emit(result)
 
 
+@state_group.command("migrate")
+@file_option
+@state_option
+@lock_timeout_option
+@click.option("--to", "to", required=True, metavar="LOCATION", help="Where to copy the state.")
+@click.pass_context
+def state_migrate(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    state: str | None,
+    lock_timeout: float | None,
+    to: str,
+) -> int:
+    """Copy the state, unchanged, to another location (a file, github:…, s3://…)."""
+    from reconciler.commands.state_edit import run_migrate
+
+    result = run_migrate(context(ctx), files=files, state=state, to=to, lock_timeout=lock_timeout)
+    return emit(result)
+
+
 @click.command("force-unlock")
 @file_option
 @state_option

@@ -18,7 +18,7 @@ from reconciler.commands.context import (
     state_backend,
     workspace,
 )
-from reconciler.errors import AgentTasksError, StateConflict, UsageError
+from reconciler.errors import AgentTasksError, StateConflict, StateError, UsageError
 from reconciler.plan.model import Action, Kind
 from reconciler.plan.planner import intent_import
 from reconciler.plan.remote import first_session_mismatch
@@ -162,3 +162,49 @@ def run_force_unlock(
 ) -> Result:
     """Clear a dead holder's lock record."""
     return Result(state_backend(ctx, files, state).force_unlock(lock_id) + "\n")
+
+
+def run_migrate(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    state: Path | str | None,
+    to: str,
+    lock_timeout: float | None,
+) -> Result:
+    """Copy the state verbatim to another location, under both locks; the source is kept."""
+    source, target = state_backend(ctx, files, state), state_backend(ctx, files, to)
+    if source.location == target.location:
+        raise UsageError(f"--to {to}: that is where the state already is")
+    command = f"state migrate --to {target.location}"
+    with (
+        lock_state(ctx, source, command=command, timeout=lock_timeout) as held,
+        lock_state(ctx, target, command=command, timeout=lock_timeout) as taken,
+    ):
+        copied = source.read().state
+        if copied is None:
+            raise UsageError(f"there is no state at {source.location} to migrate")
+        there = target.read()
+        if there.state is not None and there.state.lineage != copied.lineage:
+            raise StateConflict(
+                f"{target.location} holds another state (lineage {there.state.lineage}, not"
+                f" {copied.lineage}); nothing was copied. Migrate to an empty location."
+            )
+        if there.state is not None and there.state.serial > copied.serial:
+            raise StateConflict(
+                f"{target.location} holds a newer serial of this state ({there.state.serial} >"
+                f" {copied.serial}); nothing was copied"
+            )
+        target.write(taken, copied, expected=there.version)
+        if target.read().state != copied:
+            raise StateError(
+                f"the copy at {target.location} does not read back as written; {source.location}"
+                " is unchanged"
+            )
+        assert held.held
+    return Result(
+        f"Copied the state (lineage {copied.lineage}, serial {copied.serial}) from"
+        f" {source.location} to {target.location} and read it back. The source was not changed:"
+        " point --state at the new location, then remove the old copy when you no longer need"
+        " it.\n"
+    )

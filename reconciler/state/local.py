@@ -101,8 +101,9 @@ class LocalBackend:
         if not lease.held:
             raise RuntimeError("a write after its lock was released")
         before = state.serial - 1
-        unchanged = expected is not None and _signature(self.path) == expected
-        if not unchanged:  # changed since read (or read absent): what does it hold now?
+        now = _signature(self.path)
+        unchanged = expected is not None and now == expected
+        if not unchanged and (expected, now) != (None, None):  # changed since read: to what?
             found = self.read().state
             serial = found.serial if found is not None else 0
             if serial != before or (found is not None and found.lineage != state.lineage):

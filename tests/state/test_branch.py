@@ -14,7 +14,7 @@ import pytest
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions
 from reconciler.commands.plan import Selection, run_plan
-from reconciler.commands.state_edit import run_force_unlock, run_list
+from reconciler.commands.state_edit import run_force_unlock, run_list, run_migrate
 from reconciler.errors import StateConflict
 from reconciler.github.auth import Token
 from reconciler.github.repos import RepoClient
@@ -236,3 +236,65 @@ def test_apply_and_plan_keep_their_state_on_the_branch(tmp_path: Path) -> None:
     assert not (tmp_path / PATH).exists()  # nothing local
     with pytest.raises(StateConflict, match="not locked"):
         run_force_unlock(ctx, files=files, state=state, lock_id="nope")
+
+
+def _project(tmp_path: Path) -> tuple[Context, list[Path], list[str]]:
+    (tmp_path / "tasks.yaml").write_text(
+        "version: 1\ndefaults:\n  repo: octo/web\ntasks:\n"
+        + "".join(f"  t{n}:\n    prompt: Task number {n}.\n" for n in range(3)),
+        encoding="utf-8",
+    )
+    out: list[str] = []
+    ctx = Context(
+        GlobalOptions(api_url=f"sandbox:{tmp_path / 'sb.json'}?speed=1000"),
+        {"GITHUB_REPOSITORY": REPO},
+        out.append,
+        out=out.append,
+    )
+    return ctx, [tmp_path / "tasks.yaml"], out
+
+
+def test_migrate_round_trips_the_state_unchanged(tmp_path: Path) -> None:
+    ctx, files, out = _project(tmp_path)
+    local = str(tmp_path / "agenttasks.state.json")
+    options = ApplyOptions(yes=True, min_interval=0.0)
+    applied = run_apply(
+        ctx, files=files, state=local, plan_path=None, selection=Selection(), options=options
+    )
+    assert applied.code == 0, out
+    original = Path(local).read_bytes()
+    on_branch = f"github:{BRANCH}:{PATH}"
+    said = run_migrate(ctx, files=files, state=local, to=on_branch, lock_timeout=None).out
+    assert "read it back" in said
+    back = str(tmp_path / "back.state.json")
+    run_migrate(ctx, files=files, state=on_branch, to=back, lock_timeout=None)
+    assert json.loads(Path(back).read_bytes()) == json.loads(original)  # lineage, serial, times
+    assert Path(local).read_bytes() == original  # the source is kept as it was
+    planned = run_plan(
+        ctx,
+        files=files,
+        state=on_branch,
+        fmt="text",
+        out=None,
+        detailed_exitcode=True,
+        selection=Selection(),
+    )
+    assert planned.code == 0, planned.out
+
+
+def test_migrate_refuses_a_target_holding_another_state(tmp_path: Path) -> None:
+    ctx, files, _ = _project(tmp_path)
+    first, second = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    for where in (first, second):
+        run_apply(
+            ctx,
+            files=files,
+            state=where,
+            plan_path=None,
+            selection=Selection(targets=("t0",)),
+            options=ApplyOptions(yes=True, min_interval=0.0),
+        )
+    before = Path(first).read_bytes(), Path(second).read_bytes()
+    with pytest.raises(StateConflict, match="holds another state"):
+        run_migrate(ctx, files=files, state=first, to=second, lock_timeout=None)
+    assert (Path(first).read_bytes(), Path(second).read_bytes()) == before
