@@ -1,5 +1,7 @@
 """Fixtures for ``apply`` end to end: a served sandbox with its control route, and a project
-directory whose ``agenttasks`` runs as a real subprocess against it."""
+directory whose ``agenttasks`` runs against it: in-process (``tests.inprocess.run_main``, the same
+path as the command line) unless the test needs a real process (signals, ``kill -9``,
+failpoints)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
+from tests.inprocess import run_main
 from tests.sandbox.conftest import Served, start
 
 TOKEN = "ghp_applyEndToEndTokenNotSecret0000000000"
@@ -119,9 +122,17 @@ class Project:
         self.repo = repo
         (self.root / "tasks.yaml").write_text(tasks_yaml(tasks, repo=repo), encoding="utf-8")
 
-    def command(self, *args: str, post_timeout: float | None = None) -> list[str]:
+    def arguments(self, *args: str, post_timeout: float | None = None) -> list[str]:
         extra = ["--post-timeout", f"{post_timeout:g}"] if post_timeout is not None else []
-        return [sys.executable, "-m", "reconciler", "--api-url", self.sandbox.url, *extra, *args]
+        return ["--api-url", self.sandbox.url, *extra, *args]
+
+    def command(self, *args: str, post_timeout: float | None = None) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "reconciler",
+            *self.arguments(*args, post_timeout=post_timeout),
+        ]
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         inherited = {k: v for k, v in os.environ.items() if k != "AGENTTASKS_FAILPOINT"}
@@ -133,8 +144,20 @@ class Project:
         *args: str,
         post_timeout: float | None = None,
         env: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """``agenttasks ARGS`` in-process, in the project's directory."""
+        return run_main(
+            self.arguments(*args, post_timeout=post_timeout), cwd=self.root, env=self.env(env)
+        )
+
+    def run_process(
+        self,
+        *args: str,
+        post_timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
+        """``agenttasks ARGS`` as a real subprocess (for failpoints, which kill the process)."""
         return subprocess.run(
             self.command(*args, post_timeout=post_timeout),
             cwd=self.root,
@@ -163,6 +186,9 @@ class Project:
 
     def apply(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return self.run("apply", "--yes", "--min-interval", "0", *args, **kwargs)
+
+    def apply_process(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return self.run_process("apply", "--yes", "--min-interval", "0", *args, **kwargs)
 
     @property
     def state_path(self) -> Path:

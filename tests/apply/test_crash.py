@@ -109,7 +109,7 @@ def test_a_post_lost_before_the_server_acted_is_unknown_until_its_window_ends(
 )
 def test_a_crash_at_each_failpoint_ends_with_every_task_once(project: Project, point: str) -> None:
     project.declare(prompts(3))
-    killed = project.apply(post_timeout=POST_TIMEOUT, env={"AGENTTASKS_FAILPOINT": point})
+    killed = project.apply_process(post_timeout=POST_TIMEOUT, env={"AGENTTASKS_FAILPOINT": point})
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     apply_until_done(project)
     project.assert_each_task_once()
