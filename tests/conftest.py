@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,18 @@ import pytest
 from reconciler.sandbox import add_observer, remove_observer
 from reconciler.sandbox.wire import Request, Response
 from tests.sandbox.openapi import ConformanceError, check
+
+SOAK_ROUNDS = "AGENTTASKS_SOAK_ROUNDS"
+"""How many rounds each ``soak`` test runs: a few by default (scripts/check), more in .ci/run's
+soak step (``AGENTTASKS_SOAK_ROUNDS=25 pytest -m soak``)."""
+
+
+@pytest.fixture
+def soak_rounds() -> int:
+    """The rounds a ``@pytest.mark.soak`` test repeats its randomised scenario for."""
+    rounds = int(os.environ.get(SOAK_ROUNDS, "3"))
+    assert rounds >= 1, f"{SOAK_ROUNDS} must be at least 1"
+    return rounds
 
 
 @pytest.fixture(scope="session", autouse=True)
