@@ -1,16 +1,28 @@
 """The state lock and signals (DESIGN §3 locking, §5 signals): two applies never both create; an
 interrupted apply saves, releases the lock and exits 130 or 143 in time, and the next apply
-resolves the POST it abandoned."""
+resolves the POST it abandoned.
+
+One real SIGINT and one real SIGTERM reach an ``agenttasks apply`` process; the graces (5 s, 1.5 s,
+a second signal) run in-process on ``Stop``'s injected clock, so no test waits them out."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 
-from tests.apply.conftest import Project, prompts, reap
+from reconciler.apply.report import Report
+from reconciler.apply.run import Pacing, Stop, apply_plan
+from reconciler.commands.apply import _closing_line
+from reconciler.commands.context import Context, GlobalOptions, Workspace
+from reconciler.commands.plan import Selection, make_plan
+from reconciler.github.client import open_client
+from reconciler.spec.load import load
+from reconciler.state.store import StateLock, StateStore
+from tests.apply.conftest import TOKEN, Project, prompts, reap
 from tests.apply.test_crash import POSTS, apply_until_done
 
 pytestmark = pytest.mark.e2e
@@ -109,10 +121,17 @@ def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_win
     project: Project,
 ) -> None:
     project.declare(prompts(1))
-    _, err = _interrupted_apply(
-        project, "secondary_429:retry_after=30,times=1", signal.SIGTERM, code=143, within=2.5
-    )
-    assert "Exception in thread" not in err
+    project.sandbox.add_fault(f"{POSTS}:secondary_429:retry_after=30,times=1")
+    applying = InterruptibleApply(project)
+    try:
+        applying.start()
+        began = applying.clock.now
+        applying.stop.handle(signal.SIGTERM, None)
+        applying.clock.now = began + 1.5
+        report = applying.report()
+    finally:
+        applying.close()  # ends the client's 30 s wait, and with it the create's thread
+    assert report.exit_code == 143
     assert project.sandbox.tasks() == []  # refused, and never sent again
     assert list(project.state()["intents"]) == ["t00"]
 
@@ -121,35 +140,124 @@ def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_win
     project.assert_each_task_once()
 
 
+class Clock:
+    """``Stop``'s clock, moved by the test: a grace runs out exactly when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class InterruptibleApply:
+    """``apply_plan`` of the project's plan in a thread, on a ``Stop`` the test drives as the
+    signal handlers would (``stop.handle(signum, None)``) and whose clock it moves."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.clock = Clock()
+        self.stop = Stop(clock=self.clock)
+        self.progress: list[str] = []
+        self.reports: list[Report] = []
+        self.errors: list[BaseException] = []
+        self.client = open_client(project.sandbox.url, {"AGENTTASKS_TOKEN": TOKEN})
+        self.thread = threading.Thread(target=self._apply, name="apply", daemon=True)
+
+    def _apply(self) -> None:
+        path = self.project.state_path
+        ctx = Context(GlobalOptions(api_url=self.project.sandbox.url), {}, self.progress.append)
+        try:
+            with StateLock(path, command="apply") as lock:
+                store = StateStore(lock)
+                desired = load([self.project.root / "tasks.yaml"])
+                work = Workspace(desired.files, path, desired, store.state)
+                plan, _ = make_plan(ctx, work, Selection(), self.client)
+                report = apply_plan(
+                    plan,
+                    client=self.client,
+                    store=store,
+                    progress=self.progress.append,
+                    pacing=Pacing(0.0),
+                    stop=self.stop,
+                )
+            self.reports.append(report)
+        except BaseException as error:  # re-raised in the test's thread by ``report``
+            self.errors.append(error)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.project.sandbox.posts():
+            assert self.thread.is_alive(), (self.errors, self.progress)
+            assert time.monotonic() < deadline, "the apply never sent its POST"
+            time.sleep(0.02)
+
+    def still_running(self) -> bool:
+        self.thread.join(0.3)
+        return self.thread.is_alive()
+
+    def report(self) -> Report:
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "the apply did not stop when its grace ran out"
+        if self.errors:
+            raise self.errors[0]
+        return self.reports[0]
+
+    def close(self, *, stop_the_sandbox: bool = False) -> None:
+        """Close the client and see the abandoned POST's thread end: a POST the sandbox holds
+        ends when the sandbox stops (the connection drops), a rate-limit wait when the client
+        closes."""
+        if stop_the_sandbox:
+            self.project.sandbox.served.stop()
+            self._join_the_posts()
+            self.client.close()
+        else:
+            self.client.close()
+            self._join_the_posts()
+
+    @staticmethod
+    def _join_the_posts() -> None:
+        for thread in threading.enumerate():
+            if thread.name.startswith("create-"):
+                thread.join(10)
+                assert not thread.is_alive(), f"{thread.name} never ended"
+
+
 @pytest.mark.parametrize(
-    ("second", "code", "within"),
+    ("second", "code", "grace"),
     [
-        (None, 130, 7.5),  # SIGINT alone: the POST gets its 5 s, then the apply gives it up
-        (signal.SIGINT, 143, 2.5),  # a second signal: 1.5 s, and it counts as SIGTERM
+        (None, 130, 5.0),  # SIGINT alone: the POST gets its 5 s, then the apply gives it up
+        (signal.SIGINT, 143, 1.8),  # a second signal 0.3 s later: 1.5 s, and it counts as SIGTERM
+        (signal.SIGTERM, 143, 1.8),
     ],
 )
 def test_sigint_gives_a_post_that_hangs_a_bounded_grace(
-    project: Project, second: int | None, code: int, within: float
+    project: Project, second: int | None, code: int, grace: float
 ) -> None:
     project.declare(prompts(2))
     project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=20,times=1")
-    process = project.popen("apply", "--yes", "--min-interval", "0")
-    _wait_for_posts(project, 1, process)
-    process.send_signal(signal.SIGINT)
-    began = time.monotonic()
-    if second is not None:
-        time.sleep(0.3)
-        process.send_signal(second)
-    out, err = reap(process, timeout=15)
-    assert process.returncode == code, out + err
-    assert time.monotonic() - began < within
-    if second is None:
-        assert time.monotonic() - began > 4.5  # the POST had its grace
-    assert "Traceback" not in err
-    assert len(project.sandbox.posts()) == 1
+    applying = InterruptibleApply(project)
+    try:
+        applying.start()
+        began = applying.clock.now
+        applying.stop.handle(signal.SIGINT, None)
+        if second is not None:
+            applying.clock.now += 0.3
+            applying.stop.handle(second, None)
+        applying.clock.now = began + grace - 0.01
+        assert applying.still_running()  # the POST had its grace
+        applying.clock.now = began + grace
+        report = applying.report()  # and not a moment more
+        posts = project.sandbox.posts()
+    finally:
+        applying.close(stop_the_sandbox=True)
+    assert report.exit_code == code
+    assert len(posts) == 1
     assert list(project.state()["intents"]) == ["t00"]
-    assert "task.t00: unconfirmed: interrupted" in out
-    assert "task.t01: skipped: interrupted" in out
+    closing = _closing_line(report)
+    assert "task.t00: unconfirmed: interrupted" in closing
+    assert "task.t01: skipped: interrupted" in closing
 
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
