@@ -1,4 +1,5 @@
-"""``plan``, ``show``, ``status``, ``import`` and ``state`` as a user runs them: real processes,
+"""``plan``, ``show``, ``status``, ``import`` and ``state`` as a user runs them: the command line
+in-process (``tests.inprocess.run_main``: click, the command, the exit code through ``main``),
 against the built-in sandbox (``--api-url sandbox:PATH``)."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox import open_sandbox_url
-
-pytestmark = pytest.mark.e2e
+from tests.inprocess import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghp_" + "T0kenThatMustNeverLeak" * 2
@@ -29,19 +28,14 @@ ATLANTIS = re.compile(
 
 
 def run(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    url: str = "sandbox:sandbox.json?speed=1000",
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "AGENTTASKS_TOKEN": TOKEN, "CI": "true", **(env or {})}
     full_env.pop("NO_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", "--api-url", "sandbox:sandbox.json?speed=1000", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-        check=False,
-    )
+    return run_main(["--api-url", url, *args], cwd=cwd, env=full_env)
 
 
 @pytest.fixture
@@ -127,8 +121,7 @@ def test_max_creates_guard_names_the_count_and_the_setting(project: Path) -> Non
 
 
 def _create(project: Path, repo: str, prompt: str) -> str:
-    os.chdir(project)
-    transport = open_sandbox_url("sandbox:sandbox.json?speed=1000")
+    transport = open_sandbox_url(f"sandbox:{project / 'sandbox.json'}?speed=1000")
     with httpx.Client(transport=transport, base_url="http://localhost") as client:
         response = client.post(f"/agents/repos/{repo}/tasks", json={"prompt": prompt})
     assert response.status_code == 201
@@ -199,25 +192,10 @@ def test_status_wait_follows_until_the_end_or_the_timeout(project: Path) -> None
     task_id = _create(project, "octo/web", "Break it. [sandbox:outcome=failed]")
     assert run(project, "import", "broken", task_id).returncode == 0
     # At speed 1 the task stays queued for 5 s: a 1 s wait times out, with the table.
-    url = "sandbox:sandbox.json?speed=1"
-    slow = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "--api-url",
-            url,
-            "status",
-            "--wait",
-            "--timeout",
-            "1",
-        ],
+    slow = run_main(
+        ["--api-url", "sandbox:sandbox.json?speed=1", "status", "--wait", "--timeout", "1"],
         cwd=project,
-        capture_output=True,
-        text=True,
         env={**os.environ, "CI": "true"},
-        timeout=60,
-        check=False,
     )
     assert slow.returncode == 6, slow.stdout + slow.stderr
     assert "broken" in slow.stdout
