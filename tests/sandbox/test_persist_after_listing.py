@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
+import pytest
 
 from reconciler.sandbox import open_sandbox_url
 
 
-def test_data_file_reads_back_after_a_listing(tmp_path: Path) -> None:
-    os.chdir(tmp_path)
+def test_data_file_reads_back_after_a_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     url = "sandbox:data.json"
     with httpx.Client(transport=open_sandbox_url(url), base_url="http://localhost") as client:
         assert client.post("/agents/repos/o/r/tasks", json={"prompt": "one"}).status_code == 201

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -80,10 +79,12 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
 
 
 @pytest.mark.parametrize("case", HOSTILE)
-def test_hostile_yaml_refused_in_time(tmp_path: Path, case: str) -> None:
+def test_hostile_yaml_refused_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
     data, expected = HOSTILE[case]
     (tmp_path / "tasks.yaml").write_bytes(data)
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     started = time.perf_counter()
     with pytest.raises(SpecError) as error:
         load([Path("tasks.yaml")])
