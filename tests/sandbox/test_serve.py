@@ -64,7 +64,10 @@ def test_control_clock_freezes_and_advances(serve: Serve) -> None:
     with served.client() as http:
         frozen = http.post("/_sandbox/clock", json={"freeze": True}).json()
         task = http.post(REPO_TASKS, json={"prompt": "p"}).json()
-        time.sleep(1.1)
+        # The sandbox's times are whole seconds: let the real clock pass into the next one (it
+        # runs in another process, so real time must pass), and the frozen one stays where it was.
+        time.sleep(1.0 - time.time() % 1.0 + 0.05)
+        assert http.get("/_sandbox/clock").json()["now"] == frozen["now"]
         assert http.get(f"/agents/tasks/{task['id']}").json()["updated_at"] == frozen["now"]
         http.post("/_sandbox/clock", json={"advance": 61})
         assert http.get(f"/agents/tasks/{task['id']}").json()["state"] == "completed"
