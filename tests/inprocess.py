@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from reconciler.cli.main import main
+from reconciler.commands.context import Context, GlobalOptions, Result
 
 
 @contextmanager
@@ -55,3 +56,22 @@ def run_main(
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def run_command(
+    command: Callable[[Context], Result],
+    *,
+    options: GlobalOptions,
+    env: Mapping[str, str],
+    terminal: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Call a ``reconciler.commands`` function as the command line would (not interactive), for
+    what no option reaches (e.g. ``ApplyOptions.wait_interval``); the result reads like
+    ``subprocess.run``'s: its progress lines, then its stdout text, and its stderr lines."""
+    out: list[str] = []
+    err: list[str] = []
+    ctx = Context(options, env, err.append, terminal=terminal, out=out.append)
+    result = command(ctx)
+    stdout = "".join(f"{line}\n" for line in out) + result.out
+    stderr = "".join(f"{line}\n" for line in [*err, *result.err])
+    return subprocess.CompletedProcess([], int(result.code), stdout, stderr)

@@ -17,7 +17,10 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from tests.inprocess import run_main
+from reconciler.commands.apply import ApplyOptions, run_apply
+from reconciler.commands.context import GlobalOptions
+from reconciler.commands.plan import Selection
+from tests.inprocess import run_command, run_main, working_directory
 from tests.sandbox.conftest import Served, start
 
 TOKEN = "ghp_applyEndToEndTokenNotSecret0000000000"
@@ -186,6 +189,19 @@ class Project:
 
     def apply(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return self.run("apply", "--yes", "--min-interval", "0", *args, **kwargs)
+
+    def run_apply(self, **options: Any) -> subprocess.CompletedProcess[str]:
+        """``commands.apply.run_apply`` itself (``--yes --min-interval 0`` unless ``options``
+        say otherwise), for what no command-line option reaches, such as ``wait_interval``."""
+        chosen = ApplyOptions(**{"yes": True, "min_interval": 0.0, **options})
+        with working_directory(self.root):
+            return run_command(
+                lambda ctx: run_apply(
+                    ctx, files=(), state=None, plan_path=None, selection=Selection(), options=chosen
+                ),
+                options=GlobalOptions(api_url=self.sandbox.url),
+                env=self.env(),
+            )
 
     def apply_process(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return self.run_process("apply", "--yes", "--min-interval", "0", *args, **kwargs)

@@ -26,9 +26,9 @@ def _requests_after_the_last_post(sandbox: Sandbox) -> list[dict[str, object]]:
 def test_wait_follows_by_listing_until_every_task_completes(
     project: Project, serve: Callable[..., Sandbox]
 ) -> None:
-    project.sandbox = serve("--speed", "60")  # a task completes in 1 s; polls are 5 s apart
+    project.sandbox = serve("--speed", "60")  # a task completes in 1 s; polls are 0.5 s apart
     project.declare(prompts(3))
-    result = project.apply("--wait", "--timeout", "30")
+    result = project.run_apply(wait=True, timeout=30, wait_interval=0.5)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Waiting for the tasks to finish..." in result.stdout
     for key in ("t00", "t01", "t02"):

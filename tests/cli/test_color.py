@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.commands.apply import ApplyOptions, run_apply
+from reconciler.commands.context import GlobalOptions
+from reconciler.commands.plan import Selection
+from tests.inprocess import run_command
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +87,21 @@ def test_wait_on_a_terminal_draws_a_live_table(project: Path) -> None:
     assert "task.tidy-readme: completed" not in shown
 
 
-def test_wait_in_a_pipe_prints_one_line_per_change(project: Path) -> None:
-    shown = _plan_output(project, tty=False, extra_env={}, command_args=WAIT)
+def test_wait_in_a_pipe_prints_one_line_per_change(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In-process through the command, to poll every 0.2 s rather than every 5 s.
+    monkeypatch.chdir(project)
+    options = ApplyOptions(yes=True, min_interval=0, wait=True, timeout=30, wait_interval=0.2)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
+    done = run_command(
+        lambda ctx: run_apply(
+            ctx, files=(), state=None, plan_path=None, selection=Selection(), options=options
+        ),
+        options=GlobalOptions(api_url="sandbox:sb.json?speed=200"),
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = done.stdout
     assert "Following tasks" not in shown
     assert "task.tidy-readme: completed" in shown

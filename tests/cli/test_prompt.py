@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.inprocess import run_main
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +83,10 @@ def test_ctrl_c_in_status_wait_exits_130(project: Path) -> None:
     env = {**os.environ, "CI": "true"}
     url = "sandbox:sb.json?speed=0.01"  # tasks stay queued for minutes
     base = [sys.executable, "-m", "reconciler", "--api-url", url]
-    subprocess.run([*base, "apply", "--yes"], cwd=project, env=env, check=True, capture_output=True)
+    applied = run_main(
+        ["--api-url", url, "apply", "--yes", "--min-interval", "0"], cwd=project, env=env
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
     proc = subprocess.Popen(
         [*base, "status", "--wait"],
         cwd=project,
