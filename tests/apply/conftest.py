@@ -5,6 +5,7 @@ failpoints)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -76,6 +77,26 @@ class Sandbox:
         self.control.post("/_sandbox/clock", json={"advance": seconds}).raise_for_status()
 
 
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[Sandbox]:
+    """One served sandbox for a test module (per xdist worker): starting one costs 0.4 s or more.
+
+    Tests stay apart by repository (``project`` gives each test its own); see ``sandbox``."""
+    sandbox = Sandbox(start())
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: Sandbox) -> Sandbox:
+    """The module's served sandbox, with no fault and no recorded request left by an earlier
+    test. Its clock may have been moved forward by one; a test that stops the sandbox, or needs
+    other ``serve`` options, uses ``serve`` instead."""
+    shared_sandbox.clear_faults()
+    shared_sandbox.clear_requests()
+    return shared_sandbox
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Sandbox]]:
     """``serve(*options)``: ``agenttasks sandbox serve`` in a subprocess; stopped after the test."""
@@ -89,11 +110,6 @@ def serve() -> Iterator[Callable[..., Sandbox]]:
     yield run
     for sandbox in started:
         sandbox.close()
-
-
-@pytest.fixture
-def sandbox(serve: Callable[..., Sandbox]) -> Sandbox:
-    return serve()
 
 
 def tasks_yaml(tasks: Mapping[str, Mapping[str, Any]], *, repo: str = REPO) -> str:
@@ -114,15 +130,17 @@ def prompts(count: int, *, prefix: str = "Task") -> dict[str, dict[str, Any]]:
 class Project:
     """A directory with a tasks file, where ``agenttasks`` runs against a served sandbox."""
 
-    def __init__(self, root: Path, sandbox: Sandbox) -> None:
+    def __init__(self, root: Path, sandbox: Sandbox, *, repo: str = REPO) -> None:
         self.root = root
         self.sandbox = sandbox
         self.declared: dict[str, dict[str, Any]] = {}
-        self.repo = REPO
-
-    def declare(self, tasks: Mapping[str, Mapping[str, Any]], *, repo: str = REPO) -> None:
-        self.declared = {k: dict(v) for k, v in tasks.items()}
         self.repo = repo
+
+    def declare(self, tasks: Mapping[str, Mapping[str, Any]], *, repo: str | None = None) -> None:
+        """Write ``tasks`` to ``tasks.yaml``, in ``repo`` (default: the project's own)."""
+        self.declared = {k: dict(v) for k, v in tasks.items()}
+        self.repo = repo or self.repo
+        repo = self.repo
         (self.root / "tasks.yaml").write_text(tasks_yaml(tasks, repo=repo), encoding="utf-8")
 
     def arguments(self, *args: str, post_timeout: float | None = None) -> list[str]:
@@ -231,9 +249,13 @@ class Project:
             assert task["name"] == str(self.declared[key]["prompt"]).splitlines()[0]
 
 
+_repos = itertools.count()
+
+
 @pytest.fixture
 def project(tmp_path: Path, sandbox: Sandbox) -> Project:
-    return Project(tmp_path, sandbox)
+    """A project of its own repository (``octo/web-N``), so tests can share a served sandbox."""
+    return Project(tmp_path, sandbox, repo=f"{REPO}-{next(_repos)}")
 
 
 def reap(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:

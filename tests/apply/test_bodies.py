@@ -50,7 +50,7 @@ def test_apply_sends_exactly_the_normalised_bodies_and_nothing_the_second_time(
         assert f"task.{key}: Creation complete after " in first.stdout
 
     posts = project.sandbox.posts()
-    assert all(p["path"] == "/agents/repos/octo/web/tasks" for p in posts)
+    assert all(p["path"] == f"/agents/repos/{project.repo}/tasks" for p in posts)
     # Creates run in key order, one POST each, with the body exactly as normalised.
     assert [p["json"] for p in posts] == [EXPECTED[k] for k in sorted(DECLARED)]
 

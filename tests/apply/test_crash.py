@@ -82,7 +82,7 @@ def test_a_post_lost_before_the_server_acted_is_unknown_until_its_window_ends(
     first = project.apply(post_timeout=POST_TIMEOUT)
     assert first.returncode == 4, first.stdout + first.stderr
     assert re.search(r"task\.t00: unconfirmed: unknown until \d\d:\d\d:\d\d", first.stdout)
-    assert project.sandbox.tasks() == []
+    assert project.sandbox.tasks(project.repo) == []
     assert list(project.state()["intents"]) == ["t00"]
 
     # Inside the window: shown as unknown, pending, and never created again.

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -22,7 +23,7 @@ from reconciler.commands.plan import Selection, make_plan
 from reconciler.github.client import open_client
 from reconciler.spec.load import load
 from reconciler.state.store import StateLock, StateStore
-from tests.apply.conftest import TOKEN, Project, prompts, reap
+from tests.apply.conftest import TOKEN, Project, Sandbox, prompts, reap
 from tests.apply.test_crash import POSTS, apply_until_done
 
 pytestmark = pytest.mark.e2e
@@ -132,11 +133,11 @@ def test_sigterm_during_a_rate_limit_wait_leaves_an_intent_created_after_its_win
     finally:
         applying.close()  # ends the client's 30 s wait, and with it the create's thread
     assert report.exit_code == 143
-    assert project.sandbox.tasks() == []  # refused, and never sent again
+    assert project.sandbox.tasks(project.repo) == []  # refused, and never sent again
     assert list(project.state()["intents"]) == ["t00"]
 
     apply_until_done(project)  # unknown until the window ends, then created once
-    assert len(project.sandbox.tasks()) == 1
+    assert len(project.sandbox.tasks(project.repo)) == 1
     project.assert_each_task_once()
 
 
@@ -233,8 +234,9 @@ class InterruptibleApply:
     ],
 )
 def test_sigint_gives_a_post_that_hangs_a_bounded_grace(
-    project: Project, second: int | None, code: int, grace: float
+    project: Project, serve: Callable[..., Sandbox], second: int | None, code: int, grace: float
 ) -> None:
+    project.sandbox = serve()  # its own: the test stops it to end the POST it abandons
     project.declare(prompts(2))
     project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=20,times=1")
     applying = InterruptibleApply(project)
