@@ -253,9 +253,15 @@ _repos = itertools.count()
 
 
 @pytest.fixture
-def project(tmp_path: Path, sandbox: Sandbox) -> Project:
-    """A project of its own repository (``octo/web-N``), so tests can share a served sandbox."""
-    return Project(tmp_path, sandbox, repo=f"{REPO}-{next(_repos)}")
+def repo() -> str:
+    """The test's own repository (``octo/web-N``), so tests can share a served sandbox."""
+    return f"{REPO}-{next(_repos)}"
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: Sandbox, repo: str) -> Project:
+    """A project in the test's own repository."""
+    return Project(tmp_path, sandbox, repo=repo)
 
 
 def reap(process: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from reconciler.commands.context import Context, GlobalOptions, Result
 from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_import
 from reconciler.errors import AgentTasksError, ExitCode, StateConflict
-from tests.apply.conftest import REPO, TOKEN, Sandbox, tasks_yaml
+from tests.apply.conftest import TOKEN, Sandbox, tasks_yaml
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +33,10 @@ SPEC = {"prompt": PROMPT, "base_ref": "main"}
 class Run:
     """A project directory and the context its commands run with, collecting what they print."""
 
-    def __init__(self, root: Path, sandbox: Sandbox) -> None:
-        self.root, self.sandbox = root, sandbox
+    def __init__(self, root: Path, sandbox: Sandbox, repo: str) -> None:
+        self.root, self.sandbox, self.repo = root, sandbox, repo
         self.file = root / "tasks.yaml"
-        self.file.write_text(tasks_yaml({"k": SPEC}), encoding="utf-8")
+        self.file.write_text(tasks_yaml({"k": SPEC}, repo=repo), encoding="utf-8")
         self.out: list[str] = []
         self.err: list[str] = []
         self.seeded: list[str] = []
@@ -56,7 +56,7 @@ class Run:
 
     def seed(self, **fields: str) -> str:
         """A task in the sandbox, by the token's user, as if started by another run."""
-        answer = self.sandbox.control.post("/_sandbox/tasks", json={"repo": REPO, **fields})
+        answer = self.sandbox.control.post("/_sandbox/tasks", json={"repo": self.repo, **fields})
         answer.raise_for_status()
         task_id = str(answer.json()["id"])
         self.seeded.append(task_id)
@@ -101,9 +101,9 @@ class Run:
 
 
 def test_an_unfinished_create_matching_two_tasks_is_refused_alike_by_apply_plan_and_import(
-    tmp_path: Path, sandbox: Sandbox
+    tmp_path: Path, sandbox: Sandbox, repo: str
 ) -> None:
-    run = Run(tmp_path, sandbox)
+    run = Run(tmp_path, sandbox, repo)
     decoy = run.seed(prompt=PROMPT, base_ref="release")  # same prompt, another base_ref
     sandbox.add_fault("POST:/agents/repos/*/tasks:commit_then_drop:times=1")
 
@@ -111,7 +111,7 @@ def test_an_unfinished_create_matching_two_tasks_is_refused_alike_by_apply_plan_
 
     assert applied.code == ExitCode.PARTIAL, run.out
     [other] = [i for i in run.seeded if i != decoy]
-    [posted] = [t["id"] for t in sandbox.tasks(REPO) if t["id"] not in run.seeded]
+    [posted] = [t["id"] for t in sandbox.tasks(repo) if t["id"] not in run.seeded]
     [line] = [x for x in run.lines if x.startswith("  task.k: unconfirmed: ")]
     told_by_apply = line.removeprefix("  task.k: unconfirmed: ")
     assert told_by_apply in {
@@ -138,14 +138,14 @@ def test_an_unfinished_create_matching_two_tasks_is_refused_alike_by_apply_plan_
     resolved = run.plan()
     assert resolved.code == ExitCode.OK, resolved.out
     assert "No changes." in resolved.out
-    assert len(sandbox.tasks(REPO)) == 3
+    assert len(sandbox.tasks(repo)) == 3
 
 
 def test_an_unfinished_create_matching_one_task_is_confirmed_and_imported(
-    tmp_path: Path, sandbox: Sandbox
+    tmp_path: Path, sandbox: Sandbox, repo: str
 ) -> None:
     """The same run without the second task: one match, confirmed by apply, imported by plan."""
-    run = Run(tmp_path, sandbox)
+    run = Run(tmp_path, sandbox, repo)
     run.ctx = Context(
         run.ctx.options, run.ctx.env, run.err.append, out=run.out.append, interactive=False
     )
@@ -161,16 +161,16 @@ def test_an_unfinished_create_matching_one_task_is_confirmed_and_imported(
     )
 
     assert applied.code == ExitCode.PARTIAL, run.out
-    [posted] = [t["id"] for t in sandbox.tasks(REPO)]
+    [posted] = [t["id"] for t in sandbox.tasks(repo)]
     assert f"  task.k: unconfirmed: confirmed (will be imported): task {posted}" in run.lines
     planned = run.plan()
     assert "Plan: 1 to import, 0 to add" in planned.out, planned.out
 
 
 def test_import_without_an_unfinished_create_judges_by_the_declared_spec(
-    tmp_path: Path, sandbox: Sandbox
+    tmp_path: Path, sandbox: Sandbox, repo: str
 ) -> None:
-    run = Run(tmp_path, sandbox)
+    run = Run(tmp_path, sandbox, repo)
     decoy = run.seed(prompt=PROMPT, base_ref="release")
     with pytest.raises(AgentTasksError) as wrong:
         run.import_(decoy)
