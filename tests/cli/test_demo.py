@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.inprocess import run_main
+
 pytestmark = pytest.mark.e2e
 
 # The contract: the demo finishes in under 20 s.
@@ -45,14 +47,15 @@ def test_demo_then_by_hand(tmp_path: Path) -> None:
     assert "6 tracked tasks: 6 done." in demo.stdout
     folder = Path(re.findall(r"^  cd (.+)$", demo.stdout, re.MULTILINE)[0])
     [url] = re.findall(r"^  export AGENTTASKS_API_URL='(.+)'$", demo.stdout, re.MULTILINE)
+    # Going on by hand: the same command line, in-process (tests.inprocess.run_main).
     by_hand = {**env, "AGENTTASKS_API_URL": url, "CI": "true"}
-    plan = _run(["plan", "--detailed-exitcode"], folder, by_hand)
+    plan = run_main(["plan", "--detailed-exitcode"], cwd=folder, env=by_hand)
     assert (plan.returncode, plan.stderr) == (0, "")
     assert "No changes. Declared tasks match the state." in plan.stdout
     tasks = folder / "tasks.yaml"
     tasks.write_text(tasks.read_text() + "  one-more:\n    prompt: Add a changelog.\n")
-    applied = _run(["apply", "--yes", "--min-interval", "0"], folder, by_hand)
+    applied = run_main(["apply", "--yes", "--min-interval", "0"], cwd=folder, env=by_hand)
     assert applied.returncode == 0, applied.stderr
     assert "Apply complete! Tasks: 1 added, 0 changed, 0 destroyed." in applied.stdout
-    status = _run(["status"], folder, by_hand)
+    status = run_main(["status"], cwd=folder, env=by_hand)
     assert (status.returncode, "one-more" in status.stdout) == (0, True)
