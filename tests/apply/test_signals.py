@@ -16,13 +16,14 @@ from collections.abc import Callable
 import pytest
 
 from reconciler.apply.report import Report
-from reconciler.apply.run import Pacing, Stop, apply_plan
-from reconciler.commands.apply import _closing_line
+from reconciler.apply.run import ApplySettings, Stop, apply_plan
 from reconciler.commands.context import Context, GlobalOptions, Workspace
 from reconciler.commands.plan import Selection, make_plan
 from reconciler.github.client import open_client
+from reconciler.render.report import closing_line
 from reconciler.spec.load import load
-from reconciler.state.store import StateLock, StateStore
+from reconciler.state.lock import StateLock
+from reconciler.state.store import StateStore
 from tests.apply.conftest import TOKEN, Project, Sandbox, prompts, reap
 from tests.apply.test_crash import POSTS, apply_until_done
 
@@ -179,7 +180,7 @@ class InterruptibleApply:
                     client=self.client,
                     store=store,
                     progress=self.progress.append,
-                    pacing=Pacing(0.0),
+                    settings=ApplySettings(min_interval=0.0),
                     stop=self.stop,
                 )
             self.reports.append(report)
@@ -257,7 +258,7 @@ def test_sigint_gives_a_post_that_hangs_a_bounded_grace(
     assert report.exit_code == code
     assert len(posts) == 1
     assert list(project.state()["intents"]) == ["t00"]
-    closing = _closing_line(report)
+    closing = closing_line(report)
     assert "task.t00: unconfirmed: interrupted" in closing
     assert "task.t01: skipped: interrupted" in closing
 
