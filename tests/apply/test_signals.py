@@ -268,8 +268,11 @@ def test_a_signal_while_waiting_for_the_lock_exits_with_its_code(
     project: Project, sent: int, code: int
 ) -> None:
     project.declare(prompts(1))
-    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=2,times=1")
+    # Held long enough for the second process to start and find the lock taken, even on a
+    # loaded machine (with 2 s a slow start sometimes found the lock already free).
+    project.sandbox.add_fault(f"{POSTS}:commit_then_hold:seconds=4,times=1")
     first = project.popen("apply", "--yes")
+    waiting: subprocess.Popen[str] | None = None
     try:
         _wait_for_posts(project, 1, first)
         waiting = project.popen("apply", "--yes", "--lock-timeout", "20")
@@ -279,6 +282,8 @@ def test_a_signal_while_waiting_for_the_lock_exits_with_its_code(
         waiting.send_signal(sent)
         out, err = reap(waiting)
     finally:
+        if waiting is not None and waiting.returncode is None:
+            reap(waiting)  # a failed assertion above must not leak the process into later tests
         reap(first)
     assert waiting.returncode == code, out + err
     assert "interrupted before anything was applied; the state was not changed" in err
