@@ -33,6 +33,9 @@ def test_plan_waiting_600s_on_a_secondary_rate_limit_stops_at_ctrl_c(tmp_path: P
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A shell's background job starts with SIGINT ignored, and so would the CLI: the
+            # default action lets Python install its KeyboardInterrupt handler as a terminal's.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 10
         while not any(r["path"].endswith("/tasks") for r in served.requests()):
