@@ -34,6 +34,10 @@ from reconciler.state.format import State
 from reconciler.state.store import StateStore
 from reconciler.wallclock import utc_now
 
+# An intent saved with the previous record must see its POST leave within this (CI.md §2.1):
+# well inside the settle window's 40 s margin, so the window still covers the answer.
+FOLD_WITHIN = 10.0
+
 
 class Stop:
     """Set by signal handlers: no new create starts; the POST in flight has until ``deadline``."""
@@ -92,6 +96,7 @@ class _Run:
     state: State
     report: Report = field(default_factory=Report)
     last_post: float | None = None
+    intent_saved: str | None = None  # the key whose intent the last save already holds
 
     def save(self, state: State) -> None:
         self.state = self.store.save(state, self.client.server_time or self.now())
@@ -123,29 +128,37 @@ def _pace(run: _Run) -> None:
         run.stop.event.wait(wait)
 
 
-def _create(run: _Run, action: Action) -> None:
+def _ready_within(run: _Run, seconds: float) -> bool:
+    """Whether the next POST may leave within ``seconds``: --min-interval and the create rate."""
+    pace = 0.0 if run.last_post is None else run.last_post + run.settings.min_interval
+    return max(0.0, pace - run.monotonic()) + run.client.create_delay() <= seconds
+
+
+def _create(run: _Run, action: Action, following: Action | None) -> None:
+    folded = run.intent_saved == action.key
     _pace(run)
     # Wait for --max-create-rate here, interruptibly, so the intent is dated when the POST leaves.
     while not run.stop.event.is_set() and (delay := run.client.create_delay()) > 0:
         run.stop.event.wait(delay)
     if run.stop.event.is_set():
+        if folded:  # its intent went out with the last record, but its POST never will
+            run.save(transitions.without_intent(run.state, action.key))
         run.report.add(action.key, ApplyStatus.SKIPPED, detail="interrupted")
         return
     run.progress(f"task.{action.key}: Creating...")
-    server_time = run.client.server_time
-    run.save(
-        transitions.with_intent(run.state, action, server_time=server_time, started_at=run.now())
-    )
+    if not folded:
+        server_time = run.client.server_time
+        run.save(
+            transitions.with_intent(
+                run.state, action, server_time=server_time, started_at=run.now()
+            )
+        )
     failpoints.hit(failpoints.AFTER_INTENT_SAVED)
     started = run.last_post = run.monotonic()
     result = _post(run, action)
     failpoints.hit(failpoints.AFTER_POST_SENT)
     if isinstance(result, RemoteTask):
-        new_state = transitions.with_created(
-            run.state, action, result, now=run.client.server_time or run.now()
-        )
-        failpoints.hit(failpoints.AFTER_201_BEFORE_SAVE)
-        run.save(new_state)
+        _created(run, action, result, following)
         took = max(1, round(run.monotonic() - started))
         run.progress(f"task.{action.key}: Creation complete after {took}s [id={result.id}]")
         run.report.add(action.key, ApplyStatus.CREATED, result.id)
@@ -162,6 +175,22 @@ def _create(run: _Run, action: Action) -> None:
         run.save(transitions.without_intent(run.state, action.key))
         run.progress(f"task.{action.key}: Creation failed: {result}")
         run.report.add(action.key, ApplyStatus.FAILED, detail=str(result))
+
+
+def _created(run: _Run, action: Action, task: RemoteTask, following: Action | None) -> None:
+    """Record the task. When the next create's POST can leave within ``FOLD_WITHIN``, its intent
+    goes in the same save (CI.md §2.1: one commit for "record of k + intent of k+1" on a branch);
+    an intent is still always saved before its POST, dated by the server's clock."""
+    now = run.client.server_time or run.now()
+    new_state = transitions.with_created(run.state, action, task, now=now)
+    run.intent_saved = None
+    if following is not None and not run.stop.event.is_set() and _ready_within(run, FOLD_WITHIN):
+        new_state = transitions.with_intent(
+            new_state, following, server_time=run.client.server_time, started_at=run.now()
+        )
+        run.intent_saved = following.key
+    failpoints.hit(failpoints.AFTER_201_BEFORE_SAVE)
+    run.save(new_state)
 
 
 def _settle(run: _Run, plan: Plan) -> None:
@@ -194,13 +223,13 @@ def apply_plan(
     """Apply ``plan``'s actions through ``client``, saving each step to ``store``."""
     applying = _Run(client, store, progress, settings, stop or Stop(), now, monotonic, store.state)
     _settle(applying, plan)
-    for action in plan.actions:
-        if not action.creates:
-            continue
+    creates = [action for action in plan.actions if action.creates]
+    for at, action in enumerate(creates):
+        following = creates[at + 1] if at + 1 < len(creates) else None
         if settings.fail_fast and applying.report.count(ApplyStatus.FAILED):
             applying.report.add(action.key, ApplyStatus.SKIPPED, detail="--fail-fast")
             continue
-        _create(applying, action)
+        _create(applying, action, following)
     for key in plan.unresolved:  # an earlier run's lost answer, still in its window: exit 4
         if key in applying.state.intents:
             detail = "an earlier create's answer was lost"
