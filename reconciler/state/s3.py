@@ -63,7 +63,8 @@ POLL_SECONDS = 1.0
 FENCE_TRIES = 10
 _WRONG_ETAG = '"00000000000000000000000000000000"'
 _PERMISSIONS = (
-    "s3:GetObject, s3:PutObject and s3:DeleteObject on the key, its .lock.json and .probe.* keys"
+    "s3:GetObject, s3:PutObject and s3:DeleteObject on the key, its .lock.json and .probe.* keys,"
+    " and s3:ListBucket on the bucket (without it a missing key answers 403, not 404)"
 )
 
 
