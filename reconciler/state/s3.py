@@ -310,20 +310,25 @@ class S3Backend:
             got = self._store.get(self.where.key)
             if got.body == body and got.etag:  # our own write, its answer lost and retried
                 return got.etag
-            raise StateConflict(self._changed(refused, got, state.serial - 1)) from None
+            mine = lease.holder.lock_id
+            raise StateConflict(self._changed(refused, got, state.serial - 1, mine)) from None
         if isinstance(lease, S3Lease):
             lease.renew_if_due(date)
         return etag
 
-    def _changed(self, refused: _Refused, got: _Got, serial: int) -> str:
+    def _changed(self, refused: _Refused, got: _Got, serial: int, mine: str) -> str:
         lock = self._store.get(self.lock_key)
         holder = _holder(lock.body) if lock.body is not None else None
-        now = "held by nobody" if holder is None else f"now held by {holder.describe()}"
+        if holder is not None and holder.lock_id == mine:
+            why = "another program wrote it; the lock is still this run's"
+        elif holder is None:
+            why = "its lock was taken over or broken: held by nobody now"
+        else:
+            why = f"its lock was taken over or broken: now held by {holder.describe()}"
         what = "was deleted" if got.body is None else "was changed by another writer"
         return (
             f"state {self.location} {what} while this run held its lock ({refused.status}"
-            f" {refused.code}; its lock was taken over or broken: {now}); serial {serial} was"
-            " not overwritten. Run again."
+            f" {refused.code}; {why}); serial {serial} was not overwritten. Run again."
         )
 
     def fence(self, lock_id: str) -> str:

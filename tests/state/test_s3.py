@@ -314,3 +314,19 @@ def test_plan_apply_state_list_and_force_unlock_run_on_s3(
     with pytest.raises(StateConflict, match="not locked"):
         run_force_unlock(files=[tasks], state=where, lock_id="0b6c")
     assert _keys(s3_bucket) == [KEY]
+
+
+def test_a_state_written_behind_a_held_lock_is_said_to_be_another_program_s(
+    s3_bucket: S3Place,
+) -> None:
+    backend = s3_bucket.backend(KEY)
+    with backend.lock(command="apply", timeout=None, run_url=None, on_wait=None) as lease:
+        store = StateStore(lease)
+        s3_bucket.client.put_object(Bucket=s3_bucket.bucket, Key=KEY, Body=b'{"format": 1}\n')
+        with pytest.raises(StateConflict) as refused:
+            store.save(with_record(store.state, "a"), SERVER_TIME)
+    assert str(refused.value) == (
+        f"state s3://{s3_bucket.bucket}/{KEY} was changed by another writer while this run held"
+        " its lock (412 PreconditionFailed; another program wrote it; the lock is still this"
+        " run's); serial 0 was not overwritten. Run again."
+    )
