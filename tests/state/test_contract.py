@@ -156,27 +156,28 @@ def test_lock_timeout_waits_says_so_once_and_gives_up_naming_the_holder(harness:
     holder = Held(harness.make())
     told: list[str] = []
     try:
-        with pytest.raises(StateConflict) as refused, _lock(harness.make(), 0.4, told):
+        with pytest.raises(StateConflict) as refused, _lock(harness.make(), 1.5, told):
             pass
     finally:
         holder.release()
     assert len(told) == 1
-    assert "Waiting up to 0.4s" in told[0]
-    assert "still locked after 0.4s" in str(refused.value)
+    assert "Waiting up to 1.5s" in told[0]
+    assert "still locked after 1.5s" in str(refused.value)
     assert holder.holder.lock_id in str(refused.value)
 
 
 def test_lock_timeout_takes_the_lock_once_it_is_released(harness: Harness) -> None:
     holder = Held(harness.make())
-    timer = threading.Timer(0.3, holder.release)
-    timer.start()
     told: list[str] = []
-    try:
-        with _lock(harness.make(), 10, told) as lease:
-            assert lease.held
-    finally:
-        timer.join()
+
+    def waiting(message: str) -> None:  # the holder finishes once the waiter waits
+        told.append(message)
+        threading.Timer(0.2, holder.release).start()
+
+    with harness.make().lock(command="apply", timeout=30, run_url=None, on_wait=waiting) as lease:
+        assert lease.held
     assert len(told) == 1
+    assert not holder.lease.held
 
 
 def test_a_lock_whose_holder_is_gone_is_taken(harness: Harness) -> None:
