@@ -1,9 +1,10 @@
 """The ``s3://BUCKET/KEY`` backend (CI.md §2.2; docs/state.md "S3"): conditional writes.
 
-Two objects: the state at KEY and its lock at ``KEY.lock.json`` (a ``RemoteHolder`` with a lease). Every
-create sends ``If-None-Match: *``, every update ``If-Match: "<etag>"``, the release a conditional
-``DeleteObject``; a 412 (or 409 ConditionalRequestConflict, or a 404 under ``If-Match``) means
-someone else acted first. The lock cycle retries that; a state write never does: ``StateConflict``.
+Two objects: the state at KEY and its lock at ``KEY.lock.json`` (a ``RemoteHolder``: who, and a
+lease). Every create sends ``If-None-Match: *``, every update ``If-Match: "<etag>"``, the release a
+conditional ``DeleteObject``; a 412 (or 409 ConditionalRequestConflict, or a 404 under
+``If-Match``) means someone else acted first. The lock cycle retries that; a state write never
+does: ``StateConflict``.
 
 **The fence.** The lock and the state are two objects, so a lock taken over (expired lease) or
 broken (``force-unlock``) cannot stop its old holder by itself. The state object's ETag does:

@@ -75,7 +75,12 @@ class S3Place:
         return cls(endpoint, f"agenttasks-{uuid.uuid4().hex[:16]}", s3_client(endpoint))
 
     def backend(
-        self, key: str, *, lease: timedelta | None = None, endpoint: str | None = None
+        self,
+        key: str,
+        *,
+        lease: timedelta | None = None,
+        endpoint: str | None = None,
+        environ: dict[str, str] | None = None,
     ) -> S3Backend:
         """A backend with its own client (another run), polling fast."""
         from reconciler.state.s3 import LEASE, S3Backend
@@ -83,6 +88,7 @@ class S3Place:
         return S3Backend(
             S3Object(self.bucket, key),
             client=s3_client(endpoint or self.endpoint),
+            environ=environ,
             lease=LEASE if lease is None else lease,
             poll=0.05,
         )

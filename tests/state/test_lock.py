@@ -121,7 +121,7 @@ def test_a_holder_killed_with_sigkill_leaves_no_obstacle(state_path: Path, spawn
     assert _record(state_path) is not None  # the dead holder's record is still there
     with StateLock(state_path, command="apply") as lock:
         assert lock.holder is not None
-        assert _record(state_path) == json.loads(lock.holder.record())
+        assert _record(state_path) == lock.holder.model_dump()
         assert lock.holder.lock_id != dead_id
 
 

@@ -26,6 +26,7 @@ from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_force_unlock, run_list
 from reconciler.errors import ConfigError, ExitCode, StateConflict, StateError
 from reconciler.state.format import State
+from reconciler.state.holder import RemoteHolder
 from reconciler.state.s3 import S3Backend, S3Lease
 from reconciler.state.store import StateStore
 from tests.apply.conftest import prompts, tasks_yaml
@@ -34,6 +35,7 @@ from tests.state.states import SERVER_TIME, with_record
 
 KEY = "teams/web/agenttasks.state.json"
 SECRET = "wJalrXUtnFEMI-not-a-real-secret-K7MDENG"
+CTX = Context(GlobalOptions(), {}, lambda line: None)
 
 
 def _lock(backend: S3Backend, command: str = "apply") -> S3Lease:
@@ -149,14 +151,20 @@ def test_reads_do_not_probe(s3_bucket: S3Place) -> None:
 def test_the_lock_object_holds_a_holder_with_a_lease_in_the_store_s_time(
     s3_bucket: S3Place,
 ) -> None:
-    backend = s3_bucket.backend(KEY, lease=timedelta(minutes=7))
+    run = {"GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "2", "GITHUB_REPOSITORY": "octo/web"}
+    backend = s3_bucket.backend(KEY, lease=timedelta(minutes=7), environ=run)
     with backend.lock(
         command="apply --yes", timeout=None, run_url="https://x/runs/1", on_wait=None
     ) as lease:
         record = json.loads(_object(s3_bucket, f"{KEY}.lock.json"))
         assert lease.holder is not None
-        assert record == json.loads(lease.holder.record())
+        assert RemoteHolder.model_validate(record) == lease.holder
         assert record["run_url"] == "https://x/runs/1"
+        assert (record["run_id"], record["run_attempt"], record["repository"]) == (
+            42,
+            2,
+            "octo/web",
+        )
         since = datetime.fromisoformat(record["since"])
         assert datetime.fromisoformat(record["expires_at"]) - since == timedelta(minutes=7)
         answer = s3_bucket.client.head_object(Bucket=s3_bucket.bucket, Key=KEY)
@@ -233,14 +241,14 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_endpoint: str)
 def test_state_s3_opens_the_s3_backend_from_the_environment(
     aws_env: str, s3_bucket: S3Place
 ) -> None:
-    backend = state_backend([], f"s3://{s3_bucket.bucket}/{KEY}")
+    backend = state_backend(CTX, [], f"s3://{s3_bucket.bucket}/{KEY}")
     assert isinstance(backend, S3Backend)
     assert backend.location == f"s3://{s3_bucket.bucket}/{KEY}"
     assert backend.read().state is None
 
 
 def test_errors_name_the_store_never_a_secret(aws_env: str) -> None:
-    backend = state_backend([], "s3://no-such-bucket-here/state.json")
+    backend = state_backend(CTX, [], "s3://no-such-bucket-here/state.json")
     with pytest.raises(StateError) as failed:
         backend.read()
     message = str(failed.value)
@@ -256,7 +264,7 @@ def test_without_boto3_s3_is_one_line_naming_the_extra(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 → ModuleNotFoundError
     monkeypatch.delitem(sys.modules, "reconciler.state.s3")
     with pytest.raises(ConfigError) as refused:
-        state_backend([], "s3://bucket/state.json")
+        state_backend(CTX, [], "s3://bucket/state.json")
     assert str(refused.value) == (
         "--state s3://bucket/state.json needs boto3, which is not installed:"
         " pip install 'agenttasks[s3]'"
@@ -308,11 +316,11 @@ def test_plan_apply_state_list_and_force_unlock_run_on_s3(
     assert state is not None
     assert sorted(state.tasks) == ["t00", "t01"]
     assert json.loads(plan())["summary"]["add"] == 0
-    listed = run_list(files=[tasks], state=where)
+    listed = run_list(ctx, files=[tasks], state=where)
     assert "t00" in listed.out
     assert "t01" in listed.out
     with pytest.raises(StateConflict, match="not locked"):
-        run_force_unlock(files=[tasks], state=where, lock_id="0b6c")
+        run_force_unlock(ctx, files=[tasks], state=where, lock_id="0b6c")
     assert _keys(s3_bucket) == [KEY]
 
 
