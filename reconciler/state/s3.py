@@ -10,7 +10,8 @@ does: ``StateConflict``.
 broken (``force-unlock``) cannot stop its old holder by itself. The state object's ETag does:
 taking, taking over or breaking the lock ends with a conditional re-write of the state object
 carrying the new holder's lock id (``State.fence``), which changes its ETag; with no state yet it is
-created then (``If-None-Match: *``), before the holder's first POST. The version ``StateStore``
+created then (``If-None-Match: *``, an empty state that reads as none), before the holder's
+first POST. The version ``StateStore``
 compares is that ETag, read after the lock (and its fence) was taken, so a writer whose lock was
 taken or broken fails its next ``If-Match`` write. Its body holds its lock id, which nobody else
 writes, so an ETag (the body's MD5 on S3 and moto) never comes back to a broken writer's value.
@@ -272,10 +273,15 @@ class S3Backend:
         return self._store_
 
     def read(self) -> Snapshot:
+        """The state without its fence (a detail of this backend's writes). The empty state a
+        lock's fence created reads as no state yet, at its ETag: the first save replaces it."""
         got = self._store.get(self.where.key)
         if got.body is None:
             return Snapshot(None, None)
-        return Snapshot(self._decode(got.body), got.etag)
+        state = self._decode(got.body)
+        if state.serial == 0 and state.lineage is None:
+            return Snapshot(None, got.etag)
+        return Snapshot(state.model_copy(update={"fence": None}), got.etag)
 
     def _decode(self, body: bytes) -> State:
         try:

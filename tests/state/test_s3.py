@@ -23,14 +23,16 @@ import pytest
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions, state_backend
 from reconciler.commands.plan import Selection, run_plan
-from reconciler.commands.state_edit import run_force_unlock, run_list
+from reconciler.commands.state_edit import run_force_unlock, run_list, run_migrate
 from reconciler.errors import ConfigError, ExitCode, StateConflict, StateError
 from reconciler.state.format import State
 from reconciler.state.holder import RemoteHolder
+from reconciler.state.local import LocalBackend
 from reconciler.state.s3 import S3Backend, S3Lease
 from reconciler.state.store import StateStore
 from tests.apply.conftest import prompts, tasks_yaml
 from tests.state.backends import S3Place
+from tests.state.conftest import save_records
 from tests.state.states import SERVER_TIME, with_record
 
 KEY = "teams/web/agenttasks.state.json"
@@ -179,15 +181,19 @@ def test_with_no_state_the_lock_creates_it_fenced_and_the_first_save_replaces_it
     backend = s3_bucket.backend(KEY)
     with backend.lock(command="apply", timeout=None, run_url=None, on_wait=None) as lease:
         assert lease.holder is not None
-        stored = backend.read()
-        assert stored.state == State(fence=lease.holder.lock_id)
+        stored = backend.read()  # no state yet, to every reader, at the fenced object's ETag
+        assert stored.state is None
+        assert stored.version is not None
+        raw = json.loads(_object(s3_bucket, KEY))
+        assert State.model_validate(raw) == State(fence=lease.holder.lock_id)
         store = StateStore(lease)
         saved = store.save(with_record(store.state, "a"), SERVER_TIME)
     assert saved.serial == 1
     assert saved.lineage is not None
     again = backend.read().state
     assert again is not None
-    assert again.fence == lease.holder.lock_id
+    assert again.fence is None  # readers never see it
+    assert json.loads(_object(s3_bucket, KEY))["fence"] == lease.holder.lock_id
     assert list(again.tasks) == ["a"]
 
 
@@ -216,9 +222,7 @@ def test_a_broken_writer_is_told_who_holds_the_lock_now(s3_bucket: S3Place) -> N
                 store.save(with_record(store.state, "late"), SERVER_TIME)
             assert f"now held by lock id {new.holder.lock_id}" in str(refused.value)
             assert "412" in str(refused.value)
-    state = s3_bucket.backend(KEY).read().state
-    assert state is not None
-    assert state.tasks == {}
+    assert s3_bucket.backend(KEY).read().state is None  # "late" was never written
 
 
 # --- wiring: the extra, the environment, no secrets -----------------------------------------
@@ -338,3 +342,19 @@ def test_a_state_written_behind_a_held_lock_is_said_to_be_another_program_s(
         " its lock (412 PreconditionFailed; another program wrote it; the lock is still this"
         " run's); serial 0 was not overwritten. Run again."
     )
+
+
+def test_state_migrate_copies_to_s3_and_back(
+    aws_env: str, s3_bucket: S3Place, tmp_path: Path
+) -> None:
+    local = tmp_path / "agenttasks.state.json"
+    saved = save_records(local, "a", "b")
+    where = f"s3://{s3_bucket.bucket}/{KEY}"
+    there = run_migrate(CTX, files=[], state=str(local), to=where, lock_timeout=None)
+    assert there.code == ExitCode.OK
+    assert s3_bucket.backend(KEY).read().state == saved
+    back = tmp_path / "back.json"
+    again = run_migrate(CTX, files=[], state=where, to=str(back), lock_timeout=None)
+    assert again.code == ExitCode.OK
+    assert LocalBackend(back).read().state == saved
+    assert _keys(s3_bucket) == [KEY]
