@@ -12,7 +12,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -56,20 +56,31 @@ def _object(place: S3Place, key: str) -> bytes:
 # --- the probe ------------------------------------------------------------------------------
 
 
-class _Stripping(BaseHTTPRequestHandler):
-    """Forwards every request to the moto server without If-Match / If-None-Match: a store that
-    accepts the conditional headers and ignores them."""
+class _Proxy(BaseHTTPRequestHandler):
+    """Forwards every request to the moto server, as a store with quirks would answer: with
+    ``strip``, without If-Match / If-None-Match (a store that accepts them and ignores them);
+    a conditional PUT to a key ending in one of ``conflicts`` is answered 409
+    ConditionalRequestConflict once (S3's answer to concurrent conditional writes)."""
 
     protocol_version = "HTTP/1.1"
     upstream: tuple[str, int] = ("127.0.0.1", 0)
+    strip = False
+    conflicts: list[str]
     stripped: list[str]
 
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        dropped = {"if-match", "if-none-match", "connection", "host"}
+        conditional = [k for k in self.headers if k.lower() in {"if-match", "if-none-match"}]
+        path = self.path.split("?")[0]
+        hit = [c for c in self.conflicts if path.endswith(c)]
+        if self.command == "PUT" and conditional and hit:
+            self.conflicts.remove(hit[0])
+            return self._answer(409, _CONFLICT, [("Content-Type", "application/xml")])
+        dropped = {"connection", "host"} | ({"if-match", "if-none-match"} if self.strip else set())
         headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
-        self.stripped.extend(k for k in self.headers if k.lower() in {"if-match", "if-none-match"})
+        if self.strip:
+            self.stripped.extend(conditional)
         connection = http.client.HTTPConnection(*self.upstream, timeout=10)
         try:
             connection.request(self.command, self.path, body=body, headers=headers)
@@ -77,11 +88,14 @@ class _Stripping(BaseHTTPRequestHandler):
             data = answer.read()
         finally:
             connection.close()
-        self.send_response(answer.status)
         skip = {"transfer-encoding", "connection", "content-length", "date", "server"}
-        for name, value in answer.getheaders():
-            if name.lower() not in skip:
-                self.send_header(name, value)
+        kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in skip]
+        return self._answer(answer.status, data, kept)
+
+    def _answer(self, status: int, data: bytes, headers: list[tuple[str, str]]) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
@@ -93,30 +107,58 @@ class _Stripping(BaseHTTPRequestHandler):
         pass
 
 
+_CONFLICT = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code>'
+    b"<Message>A conflicting conditional operation is in progress.</Message></Error>"
+)
+
+
+class Proxy:
+    """A running ``_Proxy`` on 127.0.0.1: its URL, and what it did."""
+
+    def __init__(self, upstream: str, *, strip: bool, conflicts: list[str]) -> None:
+        target = urlsplit(upstream)
+        self.stripped: list[str] = []
+        self.conflicts = conflicts
+        handler = type(
+            "Handler",
+            (_Proxy,),
+            {
+                "upstream": (target.hostname or "", target.port or 0),
+                "strip": strip,
+                "conflicts": conflicts,
+                "stripped": self.stripped,
+            },
+        )
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
 @pytest.fixture
-def stripping_store(moto_endpoint: str) -> Iterator[tuple[str, list[str]]]:
-    """A proxy on 127.0.0.1 in front of moto that drops the conditional headers; its URL and
-    the headers it dropped."""
-    target = urlsplit(moto_endpoint)
-    stripped: list[str] = []
-    handler = type(
-        "Handler",
-        (_Stripping,),
-        {"upstream": (target.hostname or "", target.port or 0), "stripped": stripped},
-    )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", stripped
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def proxy(moto_endpoint: str) -> Iterator[Callable[..., Proxy]]:
+    started: list[Proxy] = []
+
+    def start(*, strip: bool = False, conflicts: tuple[str, ...] = ()) -> Proxy:
+        started.append(Proxy(moto_endpoint, strip=strip, conflicts=list(conflicts)))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()
 
 
 def test_a_store_that_ignores_conditional_headers_is_refused_naming_it(
-    s3_bucket: S3Place, stripping_store: tuple[str, list[str]]
+    s3_bucket: S3Place, proxy: Callable[..., Proxy]
 ) -> None:
-    url, stripped = stripping_store
+    stand_in = proxy(strip=True)
+    url, stripped = stand_in.url, stand_in.stripped
     backend = s3_bucket.backend(KEY, endpoint=url)
     assert backend.read().state is None  # reads work: the proxy is faithful but for the headers
     with pytest.raises(ConfigError) as refused, _lock(backend):
@@ -358,3 +400,20 @@ def test_state_migrate_copies_to_s3_and_back(
     assert again.code == ExitCode.OK
     assert LocalBackend(back).read().state == saved
     assert _keys(s3_bucket) == [KEY]
+
+
+def test_a_409_on_the_lock_retries_the_cycle_and_on_a_save_stops_the_run(
+    s3_bucket: S3Place, proxy: Callable[..., Proxy]
+) -> None:
+    stand_in = proxy(conflicts=(".lock.json",))
+    backend = s3_bucket.backend(KEY, endpoint=stand_in.url)
+    with _lock(backend) as lease:  # the first create answered 409: looked again, took it
+        assert stand_in.conflicts == []
+        store = StateStore(lease)
+        store.save(with_record(store.state, "a"), SERVER_TIME)
+        stand_in.conflicts.append(KEY)
+        with pytest.raises(StateConflict, match="409 ConditionalRequestConflict"):
+            store.save(with_record(store.state, "b"), SERVER_TIME)
+    state = s3_bucket.backend(KEY).read().state
+    assert state is not None
+    assert list(state.tasks) == ["a"]
