@@ -43,6 +43,7 @@ CONTRACT = Contract(
         "state.branch",  # a github: state: commits through the repository client; a lease
         "state.local",  # the local file: atomic fsynced saves, its backup
         "state.store",  # mints a random lineage on the first save
+        "state.s3",  # talks to an S3 store over the network (boto3); its lock names host and pid
         "plan.refresh",  # lists the API
         "apply.run",  # creates tasks; signals
         "apply.recheck",  # lists the API at the end of an apply

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from reconciler import defaults
 from reconciler.errors import ConfigError, ExitCode, UsageError
@@ -80,7 +80,7 @@ def state_backend(ctx: Context, files: Sequence[Path], option: Path | str | None
     """``--state`` as a location (docs/state.md), else the file beside the first tasks file
     (inside it, for a directory)."""
     from reconciler.state.local import LocalBackend, default_state_path
-    from reconciler.state.location import GithubFile, LocalFile, parse_location
+    from reconciler.state.location import GithubFile, LocalFile, S3Object, parse_location
 
     if option is None:
         return LocalBackend(default_state_path(tasks_files(files)[0]))
@@ -89,7 +89,18 @@ def state_backend(ctx: Context, files: Sequence[Path], option: Path | str | None
         return LocalBackend(Path(location.path))
     if isinstance(location, GithubFile):
         return _branch_backend(ctx, location)
-    raise UsageError(f"--state {location}: this backend is not available yet")
+    if isinstance(location, S3Object):
+        try:
+            from reconciler.state.s3 import S3Backend  # boto3: only for s3:// states
+        except ModuleNotFoundError as missing:
+            if (missing.name or "").partition(".")[0] not in ("boto3", "botocore"):
+                raise
+            raise ConfigError(
+                f"--state {location} needs boto3, which is not installed:"
+                " pip install 'agenttasks[s3]'"
+            ) from None
+        return S3Backend(location, environ=ctx.env)
+    assert_never(location)
 
 
 def _branch_backend(ctx: Context, location: GithubFile) -> Backend:

@@ -84,6 +84,14 @@ class State(_StateModel):
     tasks: dict[str, Record] = {}
     intents: dict[str, Intent] = {}
     tombstones: dict[str, Tombstone] = {}
+    fence: str | None = Field(
+        default=None,
+        description=(
+            "s3:// only (CI.md §2.2): the lock id of the holder that last took or broke the lock;"
+            " the object's ETag changes with it, so a writer whose lock was broken fails its next"
+            " conditional write. Never written when None, so local files are unchanged."
+        ),
+    )
 
     @property
     def known_task_ids(self) -> set[str]:
@@ -135,7 +143,8 @@ def encode(state: State) -> str:
             "tombstones": dict(sorted(state.tombstones.items())),
         }
     )
-    return to_json(ordered, indent=2).decode() + "\n"
+    unset = {"fence"} if state.fence is None else None
+    return to_json(ordered, indent=2, exclude=unset).decode() + "\n"
 
 
 class Encoder:

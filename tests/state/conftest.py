@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.state.format import State
+from reconciler.state.format import State, encode
+from reconciler.state.local import LocalBackend
 from reconciler.state.lock import StateLock
 from reconciler.state.store import StateStore
+from tests.state.backends import Abandoned, Harness, S3Place
 from tests.state.states import SERVER_TIME, with_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +81,52 @@ def release(process: subprocess.Popen[str]) -> None:
     process.stdin.flush()
     process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+# --- backends for the contract suite (tests/state/test_contract.py) -------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1 for this test session (worker): never the real AWS."""
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str) -> S3Place:
+    """A fresh bucket on the moto server, and a client with test credentials."""
+    place = S3Place.open(moto_endpoint)
+    place.client.create_bucket(Bucket=place.bucket)
+    return place
+
+
+@pytest.fixture
+def local_harness(state_path: Path, spawn: Spawn) -> Harness:
+    def abandon() -> Abandoned:
+        holder = spawn("hold", str(state_path))
+        lock_id, _ = wait_locked(holder)
+        holder.send_signal(signal.SIGKILL)
+        holder.communicate()
+        return Abandoned(lock_id, None)
+
+    def tamper(state: State) -> None:
+        state_path.write_text(encode(state), encoding="utf-8")
+
+    return Harness(
+        name="local",
+        make=lambda: LocalBackend(state_path),
+        tamper=tamper,
+        abandon=abandon,
+        breaks_live_locks=False,
+        leases_expire=False,
+    )
+
+
+@pytest.fixture
+def s3_harness(s3_bucket: S3Place) -> Harness:
+    return s3_bucket.harness("agenttasks/agenttasks.state.json")
