@@ -16,8 +16,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -92,8 +91,10 @@ class BranchBackend:
         lease: timedelta = LEASE,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        poll: float = POLL_SECONDS,
     ) -> None:
         self._git, self._repo, self._environ, self._lease = git, repo, environ, lease
+        self._poll = poll
         self.branch, self.path, self.lock_path = where.branch, where.path, f"{where.path}.lock.json"
         self._sleep, self._clock = sleep, clock
         self._encode = Encoder()
@@ -109,7 +110,6 @@ class BranchBackend:
         raw = self._git.file(head, self.path)
         return Snapshot(None if raw is None else self._decode(raw), head)
 
-    @contextmanager
     def lock(
         self,
         *,
@@ -117,13 +117,8 @@ class BranchBackend:
         timeout: float | None,
         run_url: str | None,
         on_wait: Callable[[str], None] | None,
-    ) -> Iterator[Lease]:
-        lease = self._take(command, timeout, on_wait)
-        try:
-            yield lease
-        finally:
-            lease.held = False
-            self._release(lease)
+    ) -> _Locking:
+        return _Locking(lambda: self._take(command, timeout, run_url, on_wait), self._release)
 
     def write(self, lease: Lease, state: State, *, expected: str | None) -> str:
         if not isinstance(lease, BranchLease) or not lease.held or lease.backend is not self:
@@ -165,16 +160,26 @@ class BranchBackend:
     # --- the lock ---
 
     def _take(
-        self, command: str, timeout: float | None, on_wait: Callable[[str], None] | None
+        self,
+        command: str,
+        timeout: float | None,
+        run_url: str | None,
+        on_wait: Callable[[str], None] | None,
     ) -> BranchLease:
         deadline = None if timeout is None else self._clock() + timeout
         told = False
+        tried: dict[str, RemoteHolder] = {}
         while True:
             head = self._git.head(self.branch)
             now = self._now()
             holder = self._holder_at(head) if head else None
+            if head and holder and holder.lock_id in tried:
+                # Our swap went through although its answer was lost, and it was sent again.
+                mine = tried[holder.lock_id]
+                return BranchLease(self, mine, head, self._git.file(head, self.path))
             if holder is None or self._dead(holder, now):
-                mine = self._holder(command, now)
+                mine = self._holder(command, now, run_url)
+                tried[mine.lock_id] = mine
                 taken = "take over the lock of " + holder.lock_id if holder else "lock"
                 message = f"agenttasks {command}: {taken} {self.path}{_run(mine)}"
                 new = self._git.commit(head, {self.lock_path: _record(mine)}, message)
@@ -197,7 +202,7 @@ class BranchBackend:
             if on_wait is not None and not told:
                 on_wait(f"Waiting up to {timeout:g}s for the lock on {self.location} {who}")
                 told = True
-            self._sleep(min(POLL_SECONDS, left))
+            self._sleep(min(self._poll, left))
 
     def _release(self, lease: BranchLease) -> None:
         message = f"agenttasks {lease.holder.command}: unlock {self.path}{_run(lease.holder)}"
@@ -218,9 +223,11 @@ class BranchBackend:
             return self._git.run_completed(holder.repository, holder.run_id)
         return False
 
-    def _holder(self, command: str, now: datetime) -> RemoteHolder:
+    def _holder(self, command: str, now: datetime, run_url: str | None) -> RemoteHolder:
+        ci = ci_fields(self._environ)
         return RemoteHolder.model_validate(
             {
+                **ci,
                 "lock_id": str(uuid.uuid4()),
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
@@ -228,7 +235,7 @@ class BranchBackend:
                 "since": _format_time(now),
                 "expires_at": _format_time(now + self._lease),
                 "version": __version__,
-                **ci_fields(self._environ),
+                "run_url": run_url or ci["run_url"],
             }
         )
 
@@ -302,6 +309,27 @@ class BranchBackend:
 
     def _now(self) -> datetime:
         return self._git.server_time or utc_now()
+
+
+class _Locking:
+    """The lock as a ``with`` block: taken on entry, released on exit, and only then (a holder
+    that never leaves its block, such as a killed process, keeps the lock until its lease ends)."""
+
+    def __init__(
+        self, take: Callable[[], BranchLease], release: Callable[[BranchLease], None]
+    ) -> None:
+        self._take, self._release = take, release
+        self._lease: BranchLease | None = None
+
+    def __enter__(self) -> BranchLease:
+        self._lease = self._take()
+        return self._lease
+
+    def __exit__(self, *exc: object) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            lease.held = False
+            self._release(lease)
 
 
 def _record(holder: RemoteHolder) -> bytes:

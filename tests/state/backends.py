@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from reconciler.state.backend import Backend, Lease
 from reconciler.state.format import State, encode
-from reconciler.state.location import S3Object
+from reconciler.state.location import GithubFile, S3Object
 
 if TYPE_CHECKING:
+    import httpx
     from mypy_boto3_s3 import S3Client
 
+    from reconciler.github.repos import RepoClient
+    from reconciler.state.branch import BranchBackend
     from reconciler.state.s3 import S3Backend
 
 
@@ -107,6 +110,72 @@ class S3Place:
         return Harness(
             name="s3",
             make=lambda: self.backend(key),
+            tamper=tamper,
+            abandon=abandon,
+            breaks_live_locks=True,
+            leases_expire=True,
+        )
+
+
+GITHUB_REPO, GITHUB_BRANCH = "octo-org/web", "agenttasks-state"
+ACTIONS_TOKEN = "ghs_contractSuiteActionsToken000000000000"
+
+
+@dataclass(frozen=True)
+class GithubPlace:
+    """A state branch on a sandbox, in-process (``transport``) or served (``url``); ``commit``
+    is another writer's commit of chosen files."""
+
+    base_url: str
+    transport: Callable[[], httpx.BaseTransport]
+    commit: Callable[[dict[str, str | None]], None]
+    opened: list[RepoClient] = field(default_factory=list)
+
+    def close(self) -> None:
+        for client in self.opened:
+            client.close()
+
+    def backend(
+        self, path: str, *, lease: timedelta | None = None, environ: dict[str, str] | None = None
+    ) -> BranchBackend:
+        """A backend with its own client (another run), polling fast."""
+        from reconciler.github.auth import Token
+        from reconciler.github.repos import RepoClient
+        from reconciler.github.session import Hooks
+        from reconciler.state.branch import LEASE, BranchBackend
+
+        client = RepoClient(
+            self.base_url,
+            Token(ACTIONS_TOKEN, "GITHUB_TOKEN"),
+            GITHUB_REPO,
+            transport=self.transport(),
+            hooks=Hooks(sleep=lambda seconds: None),
+        )
+        self.opened.append(client)
+        where = GithubFile(GITHUB_REPO, GITHUB_BRANCH, path)
+        return BranchBackend(
+            client,
+            where,
+            repo=GITHUB_REPO,
+            environ=environ or {},
+            lease=LEASE if lease is None else lease,
+            poll=0.05,
+        )
+
+    def harness(self, name: str, path: str) -> Harness:
+        def abandon() -> Abandoned:
+            expired = self.backend(path, lease=timedelta(0))
+            lease = expired.lock(command="apply --yes", timeout=None, run_url=None, on_wait=None)
+            taken = lease.__enter__()  # never left: its holder stopped renewing, its lease is over
+            assert taken.holder is not None
+            return Abandoned(taken.holder.lock_id, taken)
+
+        def tamper(state: State) -> None:
+            self.commit({path: encode(state)})
+
+        return Harness(
+            name=name,
+            make=lambda: self.backend(path),
             tamper=tamper,
             abandon=abandon,
             breaks_live_locks=True,

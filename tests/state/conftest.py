@@ -6,16 +6,27 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from reconciler.sandbox import Sandbox
 from reconciler.state.format import State, encode
 from reconciler.state.local import LocalBackend
 from reconciler.state.lock import StateLock
 from reconciler.state.store import StateStore
-from tests.state.backends import Abandoned, Harness, S3Place
+from tests.client.served import ServedSandbox
+from tests.state.backends import (
+    GITHUB_BRANCH,
+    GITHUB_REPO,
+    Abandoned,
+    GithubPlace,
+    Harness,
+    S3Place,
+)
 from tests.state.states import SERVER_TIME, with_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,6 +136,39 @@ def local_harness(state_path: Path, spawn: Spawn) -> Harness:
         breaks_live_locks=False,
         leases_expire=False,
     )
+
+
+@pytest.fixture
+def github_harness() -> Iterator[Harness]:
+    """A state branch on the in-process sandbox."""
+    sandbox = Sandbox()
+
+    def commit(files: dict[str, str | None]) -> None:
+        sandbox.commit(GITHUB_REPO, GITHUB_BRANCH, dict(files))
+
+    place = GithubPlace("https://api.github.com", sandbox.transport, commit)
+    yield place.harness("github", "agenttasks/agenttasks.state.json")
+    place.close()
+
+
+@pytest.fixture(scope="session")
+def served_git() -> Iterator[ServedSandbox]:
+    """One served sandbox for the session (worker); each test its own state path on it."""
+    with ServedSandbox() as served:
+        yield served
+
+
+@pytest.fixture
+def github_served_harness(served_git: ServedSandbox) -> Iterator[Harness]:
+    """A state branch on the served sandbox, over real loopback HTTP."""
+
+    def commit(files: dict[str, str | None]) -> None:
+        body = {"repo": GITHUB_REPO, "branch": GITHUB_BRANCH, "files": files}
+        served_git.control.post("/_sandbox/commits", json=body).raise_for_status()
+
+    place = GithubPlace(served_git.url, httpx.HTTPTransport, commit)
+    yield place.harness("github-served", f"states/{uuid.uuid4().hex}.json")
+    place.close()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from reconciler.state.store import StateStore
 from tests.state.backends import Harness
 from tests.state.states import SERVER_TIME, with_record
 
-BACKENDS = ("local", "s3")
+BACKENDS = ("local", "github", "github_served", "s3")
 CI_ENV = {"GITHUB_RUN_ID": "42", "GITHUB_REPOSITORY": "octo-org/web"}
 RUN_URL = "https://github.com/octo-org/web/actions/runs/42"
 
