@@ -8,6 +8,7 @@ headers is a real HTTP proxy in front of it that strips them.
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import sys
 import threading
@@ -417,3 +418,35 @@ def test_a_409_on_the_lock_retries_the_cycle_and_on_a_save_stops_the_run(
     state = s3_bucket.backend(KEY).read().state
     assert state is not None
     assert list(state.tasks) == ["a"]
+
+
+def test_state_migrate_round_trips_local_github_s3_local(
+    aws_env: str, s3_bucket: S3Place, tmp_path: Path
+) -> None:
+    """Acceptance 6: the same state (lineage, serial, written_at, every record) at each hop."""
+    ctx = Context(
+        GlobalOptions(api_url=f"sandbox:{tmp_path / 'sb.json'}"),
+        {"GITHUB_REPOSITORY": "octo-org/web"},
+        lambda line: None,
+    )
+    local = tmp_path / "agenttasks.state.json"
+    saved = save_records(local, "a", "b")
+    original = json.loads(local.read_bytes())
+    hops = [
+        str(local),
+        "github:agenttasks-state:tasks.state.json",
+        f"s3://{s3_bucket.bucket}/{KEY}",
+    ]
+    hops.append(str(tmp_path / "back.json"))
+    for source, target in itertools.pairwise(hops):
+        done = run_migrate(ctx, files=[], state=source, to=target, lock_timeout=None)
+        assert done.code == ExitCode.OK
+        assert state_backend(ctx, [], target).read().state == saved
+    assert json.loads((tmp_path / "back.json").read_bytes()) == original
+    other = tmp_path / "other.json"
+    save_records(other, "z")  # another lineage
+    before = other.read_bytes()
+    with pytest.raises(StateConflict, match="holds another state"):
+        run_migrate(ctx, files=[], state=hops[2], to=str(other), lock_timeout=None)
+    assert other.read_bytes() == before
+    assert state_backend(ctx, [], hops[2]).read().state == saved
