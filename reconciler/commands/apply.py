@@ -104,6 +104,7 @@ def run_apply(
             "interrupted before anything was applied; the state was not changed", code=code
         ) from None
     finally:
+        backend.close()
         for signum, handler in previous.items():  # the caller's own (demo runs in-process)
             if handler is not None:
                 signal.signal(signum, handler)
@@ -145,9 +146,7 @@ def _run(
                 the_plan: Plan = saved.restore()
             else:
                 desired = load(tasks_files(files))
-                work = Workspace(
-                    desired.files, backend.location, desired, store.state, backend=backend
-                )
+                work = Workspace(desired.files, backend.location, desired, store.state)
                 the_plan, now = make_plan(ctx, work, selection, client)
                 if show:
                     out(

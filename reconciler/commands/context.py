@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +68,6 @@ class Workspace:
     desired: Desired
     state: State
     notes: tuple[str, ...] = field(default=())
-    backend: Backend | None = None  # where ``state`` was read from (None: built by hand)
 
 
 def tasks_files(files: Sequence[Path]) -> list[Path]:
@@ -142,9 +141,21 @@ def workspace(ctx: Context, files: Sequence[Path], state_option: Path | str | No
     from reconciler.state.format import State
 
     desired = load(tasks_files(files))
-    backend = state_backend(ctx, files, state_option)
-    stored = backend.read().state or State()
-    return Workspace(desired.files, backend.location, desired, stored, backend=backend)
+    with opened_state(ctx, files, state_option) as backend:
+        stored = backend.read().state or State()
+    return Workspace(desired.files, backend.location, desired, stored)
+
+
+@contextmanager
+def opened_state(
+    ctx: Context, files: Sequence[Path], option: Path | str | None
+) -> Iterator[Backend]:
+    """``state_backend`` for the block, its connections closed after it."""
+    backend = state_backend(ctx, files, option)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def lock_state(

@@ -14,21 +14,22 @@ from reconciler.commands.context import (
     Result,
     lock_state,
     open_api,
+    opened_state,
     server_now,
-    state_backend,
     workspace,
 )
 from reconciler.errors import AgentTasksError, StateConflict, StateError, UsageError
 from reconciler.plan.model import Action, Kind
 from reconciler.plan.planner import intent_import
 from reconciler.plan.remote import first_session_mismatch
+from reconciler.state.backend import Backend
 from reconciler.state.format import State
 from reconciler.state.store import StateStore
 
 
 def _read(ctx: Context, files: Sequence[Path], state: Path | str | None) -> tuple[str, State]:
-    backend = state_backend(ctx, files, state)
-    return backend.location, backend.read().state or State()
+    with opened_state(ctx, files, state) as backend:
+        return backend.location, backend.read().state or State()
 
 
 def run_list(ctx: Context, *, files: Sequence[Path], state: Path | str | None) -> Result:
@@ -74,9 +75,11 @@ def run_rm(
     lock_timeout: float | None,
 ) -> Result:
     """Drop a key's record (and unconfirmed create), or with ``tombstone`` its tombstone."""
-    backend = state_backend(ctx, files, state)
-    path = backend.location
-    with lock_state(ctx, backend, command=f"state rm {key}", timeout=lock_timeout) as lease:
+    with (
+        opened_state(ctx, files, state) as backend,
+        lock_state(ctx, backend, command=f"state rm {key}", timeout=lock_timeout) as lease,
+    ):
+        path = backend.location
         store = StateStore(lease)
         current = store.state
         if tombstone:
@@ -139,8 +142,10 @@ def run_import(
             f"task {task_id} was not started from the {differs} {spec_of}; check the id,"
             " or pass --force to record it anyway"
         )
-    backend = work.backend or state_backend(ctx, files, state)
-    with lock_state(ctx, backend, command=f"import {key}", timeout=lock_timeout) as lease:
+    with (
+        opened_state(ctx, files, state) as backend,
+        lock_state(ctx, backend, command=f"import {key}", timeout=lock_timeout) as lease,
+    ):
         store = StateStore(lease)
         current = store.state
         if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
@@ -160,8 +165,9 @@ def run_import(
 def run_force_unlock(
     ctx: Context, *, files: Sequence[Path], state: Path | str | None, lock_id: str
 ) -> Result:
-    """Clear a dead holder's lock record."""
-    return Result(state_backend(ctx, files, state).force_unlock(lock_id) + "\n")
+    """Break the lock whose id is ``lock_id`` (a local lock only when its holder has died)."""
+    with opened_state(ctx, files, state) as backend:
+        return Result(backend.force_unlock(lock_id) + "\n")
 
 
 def run_migrate(
@@ -173,7 +179,13 @@ def run_migrate(
     lock_timeout: float | None,
 ) -> Result:
     """Copy the state verbatim to another location, under both locks; the source is kept."""
-    source, target = state_backend(ctx, files, state), state_backend(ctx, files, to)
+    with opened_state(ctx, files, state) as source, opened_state(ctx, files, to) as target:
+        return _migrate(ctx, source, target, to=to, lock_timeout=lock_timeout)
+
+
+def _migrate(
+    ctx: Context, source: Backend, target: Backend, *, to: str, lock_timeout: float | None
+) -> Result:
     if source.location == target.location:
         raise UsageError(f"--to {to}: that is where the state already is")
     command = f"state migrate --to {target.location}"

@@ -74,3 +74,7 @@ class Backend(Protocol):
     def force_unlock(self, lock_id: str) -> str:
         """Break the lock whose id is ``lock_id``; say what was broken."""
         ...
+
+    def close(self) -> None:
+        """Close the connections it opened (a backend is used for one command)."""
+        ...

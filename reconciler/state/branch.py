@@ -66,6 +66,10 @@ class GitStore(Protocol):
         """The ``Date`` of the last answer: leases are measured on the server's clock."""
         ...
 
+    def close(self) -> None:
+        """Close its connections."""
+        ...
+
 
 @dataclass
 class BranchLease:
@@ -102,6 +106,9 @@ class BranchBackend:
     @property
     def location(self) -> str:
         return str(GithubFile(self._repo, self.branch, self.path))
+
+    def close(self) -> None:
+        self._git.close()
 
     def read(self) -> Snapshot:
         head = self._git.head(self.branch)

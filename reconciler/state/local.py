@@ -129,6 +129,9 @@ class LocalBackend:
     def force_unlock(self, lock_id: str) -> str:
         return force_unlock(self.path, lock_id)
 
+    def close(self) -> None:
+        """Nothing stays open between calls."""
+
 
 def _signature(path: Path) -> str | None:
     """The file's identity: a save replaces it with a new inode, so any change shows here."""

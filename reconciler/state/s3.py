@@ -262,6 +262,10 @@ class S3Backend:
     def location(self) -> str:
         return str(self.where)
 
+    def close(self) -> None:
+        if self._store_ is not None and self._client is None:  # ours, not the caller's
+            self._store_.client.close()
+
     @property
     def lock_location(self) -> str:
         return f"s3://{self.where.bucket}/{self.lock_key}"
