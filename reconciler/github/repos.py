@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from reconciler.errors import NotFound, PermissionDenied, ValidationFailed
+from reconciler.errors import ApiError, ConfigError, NotFound, PermissionDenied, ValidationFailed
 from reconciler.github import gitdata
 from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
@@ -95,6 +95,13 @@ class RepoClient(Session):
             return self._call(request)
         except NotFound:
             return None
+        except ApiError as error:
+            if error.status == 409:  # GitHub's "Git Repository is empty."
+                raise ConfigError(
+                    f"repository {self.repo} is empty, and an empty repository cannot hold"
+                    " branches: push one commit (a README) first"
+                ) from None
+            raise
 
     def _where_ref(self, branch: str) -> str:
         return f"branch {branch} of {self.repo}"

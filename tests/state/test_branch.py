@@ -15,7 +15,7 @@ from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions
 from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_force_unlock, run_list, run_migrate
-from reconciler.errors import StateConflict
+from reconciler.errors import ConfigError, StateConflict
 from reconciler.github.auth import Token
 from reconciler.github.repos import RepoClient
 from reconciler.github.session import ClientSettings, Hooks
@@ -298,3 +298,9 @@ def test_migrate_refuses_a_target_holding_another_state(tmp_path: Path) -> None:
     with pytest.raises(StateConflict, match="holds another state"):
         run_migrate(ctx, files=files, state=first, to=second, lock_timeout=None)
     assert (Path(first).read_bytes(), Path(second).read_bytes()) == before
+
+
+def test_an_empty_repository_is_named_not_a_crash(sb: Sandbox) -> None:
+    sb.set_repo(REPO, empty=True)
+    with pytest.raises(ConfigError, match="is empty, and an empty repository cannot hold branches"):
+        backend(sb).read()
