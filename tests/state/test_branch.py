@@ -15,7 +15,7 @@ from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions
 from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_force_unlock, run_list, run_migrate
-from reconciler.errors import ConfigError, StateConflict
+from reconciler.errors import ConfigError, StateConflict, UsageError
 from reconciler.github.auth import Token
 from reconciler.github.repos import RepoClient
 from reconciler.github.session import ClientSettings, Hooks
@@ -304,3 +304,14 @@ def test_an_empty_repository_is_named_not_a_crash(sb: Sandbox) -> None:
     sb.set_repo(REPO, empty=True)
     with pytest.raises(ConfigError, match="is empty, and an empty repository cannot hold branches"):
         backend(sb).read()
+
+
+@pytest.mark.parametrize("location", ["http://host/state.json", "github:main", "s3://B/", ""])
+def test_a_bad_state_location_names_the_accepted_forms(tmp_path: Path, location: str) -> None:
+    ctx, files, _ = _project(tmp_path)
+    with pytest.raises(UsageError) as refused:
+        run_list(ctx, files=files, state=location)
+    assert str(refused.value).startswith(f"--state {location!r}: ")
+    assert str(refused.value).endswith(
+        "use a path, github:BRANCH:PATH, github:OWNER/REPO@BRANCH:PATH or s3://BUCKET/KEY"
+    )
