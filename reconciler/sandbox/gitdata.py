@@ -17,8 +17,8 @@ from reconciler.sandbox.gitobjects import (
     TreeError,
     build_tree,
 )
-from reconciler.sandbox.gitrefs import open_db
-from reconciler.sandbox.gitrepo import GIT_DOCS, json_body
+from reconciler.sandbox.gitrefs import open_db, open_for_write
+from reconciler.sandbox.gitrepo import GIT_DOCS
 from reconciler.sandbox.query import parse_time
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Request, Response, error, json_response
@@ -56,12 +56,10 @@ def _entry(db: GitDb, item: object) -> tuple[str, Entry | None] | str:
 def create_tree(store: Store, request: Request, owner: str, repo: str) -> Response:
     """``POST /repos/{o}/{r}/git/trees`` ``{base_tree?, tree: [...]}`` → 201 ``git-tree``."""
     docs = f"{TREES_DOCS}#create-a-tree"
-    db = open_db(store, owner, repo, docs)
-    if isinstance(db, Response):
-        return db
-    body = json_body(request, docs)
-    if isinstance(body, Response):
-        return body
+    opened = open_for_write(store, request, owner, repo, docs)
+    if isinstance(opened, Response):
+        return opened
+    db, body = opened
     items, base = body.get("tree"), body.get("base_tree")
     if not isinstance(items, list):
         return error(422, 'Invalid request.\n\n"tree" wasn\'t supplied.', docs=docs)
@@ -149,12 +147,10 @@ def create_commit(
 ) -> Response:
     """``POST /repos/{o}/{r}/git/commits`` ``{message, tree, parents?, author?, committer?}``."""
     docs = f"{COMMITS_DOCS}#create-a-commit"
-    db = open_db(store, owner, repo, docs)
-    if isinstance(db, Response):
-        return db
-    body = json_body(request, docs)
-    if isinstance(body, Response):
-        return body
+    opened = open_for_write(store, request, owner, repo, docs)
+    if isinstance(opened, Response):
+        return opened
+    db, body = opened
     commit = _commit_from(db, body, caller)
     if isinstance(commit, str):
         return error(422, commit, docs=docs)
@@ -177,12 +173,10 @@ def get_commit(store: Store, request: Request, owner: str, repo: str, sha: str) 
 def create_blob(store: Store, request: Request, owner: str, repo: str) -> Response:
     """``POST /repos/{o}/{r}/git/blobs`` ``{content, encoding?}`` → 201 ``{url, sha}``."""
     docs = f"{BLOBS_DOCS}#create-a-blob"
-    db = open_db(store, owner, repo, docs)
-    if isinstance(db, Response):
-        return db
-    body = json_body(request, docs)
-    if isinstance(body, Response):
-        return body
+    opened = open_for_write(store, request, owner, repo, docs)
+    if isinstance(opened, Response):
+        return opened
+    db, body = opened
     content, encoding = body.get("content"), body.get("encoding", "utf-8")
     if not isinstance(content, str):
         return error(422, 'Invalid request.\n\n"content" wasn\'t supplied.', docs=docs)

@@ -40,6 +40,19 @@ def open_db(store: Store, owner: str, repo: str, docs: str) -> GitDb | Response:
     return db
 
 
+def open_for_write(
+    store: Store, request: Request, owner: str, repo: str, docs: str
+) -> tuple[GitDb, dict[str, object]] | Response:
+    """The git database and the request's JSON object, or the answer refusing either."""
+    db = open_db(store, owner, repo, docs)
+    if isinstance(db, Response):
+        return db
+    body = json_body(request, docs)
+    if isinstance(body, Response):
+        return body
+    return db, body
+
+
 def _missing(field: str, docs: str) -> Response:
     return error(422, f'Invalid request.\n\n"{field}" wasn\'t supplied.', docs=docs)
 
@@ -60,12 +73,10 @@ def get_ref(store: Store, request: Request, owner: str, repo: str, ref: str) -> 
 def create_ref(store: Store, request: Request, owner: str, repo: str) -> Response:
     """``POST /repos/{o}/{r}/git/refs`` ``{ref: "refs/heads/x", sha}`` → 201."""
     docs = f"{REFS_DOCS}#create-a-reference"
-    db = open_db(store, owner, repo, docs)
-    if isinstance(db, Response):
-        return db
-    body = json_body(request, docs)
-    if isinstance(body, Response):
-        return body
+    opened = open_for_write(store, request, owner, repo, docs)
+    if isinstance(opened, Response):
+        return opened
+    db, body = opened
     name, sha = body.get("ref"), body.get("sha")
     if not isinstance(name, str):
         return _missing("ref", docs)
@@ -85,12 +96,10 @@ def create_ref(store: Store, request: Request, owner: str, repo: str) -> Respons
 def update_ref(store: Store, request: Request, owner: str, repo: str, ref: str) -> Response:
     """``PATCH /repos/{o}/{r}/git/refs/{ref}`` ``{sha, force?}``: fast-forward unless forced."""
     docs = f"{REFS_DOCS}#update-a-reference"
-    db = open_db(store, owner, repo, docs)
-    if isinstance(db, Response):
-        return db
-    body = json_body(request, docs)
-    if isinstance(body, Response):
-        return body
+    opened = open_for_write(store, request, owner, repo, docs)
+    if isinstance(opened, Response):
+        return opened
+    db, body = opened
     sha, force = body.get("sha"), body.get("force", False)
     if not isinstance(sha, str):
         return _missing("sha", docs)
