@@ -67,12 +67,7 @@ def find_token(
     env: Mapping[str, str], *, api_url: str = DEFAULT_API_URL, run_gh: GhRunner = gh_auth_token
 ) -> Token:
     """The first of AGENTTASKS_TOKEN, GH_TOKEN, GITHUB_TOKEN, ``gh auth token``; checked."""
-    token = next(
-        (Token(env[n].strip(), n) for n in TOKEN_VARIABLES if env.get(n, "").strip()), None
-    )
-    if token is None:
-        value = run_gh(_web_host(api_url))
-        token = Token(value, GH_SOURCE) if value else None
+    token = _first_token(env, TOKEN_VARIABLES, api_url=api_url, run_gh=run_gh)
     if token is None:
         raise ConfigError(
             "No token found: set AGENTTASKS_TOKEN (or GH_TOKEN or GITHUB_TOKEN) to a personal"
@@ -91,17 +86,23 @@ def find_repo_token(
 ) -> Token:
     """The repository client's token: GITHUB_TOKEN (the Actions token), else GH_TOKEN, else
     ``gh auth token``. The agent tasks token is never sent to repository endpoints."""
-    token = next(
-        (Token(env[n].strip(), n) for n in REPO_TOKEN_VARIABLES if env.get(n, "").strip()), None
-    )
-    if token is None:
-        value = run_gh(_web_host(api_url))
-        token = Token(value, GH_SOURCE) if value else None
+    token = _first_token(env, REPO_TOKEN_VARIABLES, api_url=api_url, run_gh=run_gh)
     if token is None:
         raise ConfigError(
             "No token for the state branch: set GITHUB_TOKEN (in Actions: ${{ github.token }},"
             " with contents: write) or GH_TOKEN, or log in with `gh auth login`."
         )
+    return token
+
+
+def _first_token(
+    env: Mapping[str, str], names: tuple[str, ...], *, api_url: str, run_gh: GhRunner
+) -> Token | None:
+    """The first of ``names`` set in ``env``, else ``gh auth token`` for the API's host."""
+    token = next((Token(env[n].strip(), n) for n in names if env.get(n, "").strip()), None)
+    if token is None:
+        value = run_gh(_web_host(api_url))
+        token = Token(value, GH_SOURCE) if value else None
     return token
 
 
