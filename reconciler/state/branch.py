@@ -6,33 +6,37 @@ the Actions token); this module decides what to commit and when. A swap that is 
 forward means someone else moved the branch: it is never retried with the same commit. The run
 re-reads; while the lock at the new head is still its own and the state file there is the one it
 last wrote (another state on the branch moved the head), it commits again on top; otherwise it
-stops with ``StateConflict`` (exit 5) and writes nothing.
+stops with ``StateConflict`` (exit 5) and writes nothing. The lock's record and lease are in
+``state/branchlock.py``, the commit messages' words in ``state/branchlog.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
 
-from reconciler import __version__
 from reconciler.errors import StateConflict, StateError
 from reconciler.state.backend import Lease, Snapshot
+from reconciler.state.branchlock import (
+    LEASE,
+    BranchLease,
+    Locking,
+    new_holder,
+    parse_time,
+    record,
+    renewal,
+)
+from reconciler.state.branchlog import run_note, summary
 from reconciler.state.format import Encoder, State, decode
 from reconciler.state.holder import RemoteHolder, ci_fields
 from reconciler.state.location import GithubFile
 from reconciler.wallclock import utc_now
 
-LEASE = timedelta(minutes=30)
-RENEW_WHEN_LEFT = timedelta(minutes=15)  # a save renews the lease once less than this is left
 POLL_SECONDS = 2.0
 MAX_REBASES = 5  # commits of others (another state on the branch) between two of ours
 
@@ -69,17 +73,6 @@ class GitStore(Protocol):
     def close(self) -> None:
         """Close its connections."""
         ...
-
-
-@dataclass
-class BranchLease:
-    """The lock this run holds: its record, and the head that holds it (the fencing token)."""
-
-    backend: BranchBackend
-    holder: RemoteHolder
-    head: str
-    written: bytes | None  # the state file's bytes at ``head``
-    held: bool = True
 
 
 class BranchBackend:
@@ -124,8 +117,8 @@ class BranchBackend:
         timeout: float | None,
         run_url: str | None,
         on_wait: Callable[[str], None] | None,
-    ) -> _Locking:
-        return _Locking(lambda: self._take(command, timeout, run_url, on_wait), self._release)
+    ) -> Locking:
+        return Locking(lambda: self._take(command, timeout, run_url, on_wait), self._release)
 
     def write(self, lease: Lease, state: State, *, expected: str | None) -> str:
         if not isinstance(lease, BranchLease) or not lease.held or lease.backend is not self:
@@ -134,11 +127,11 @@ class BranchBackend:
         # commit on the lease's head fails its swap and the lock there says why.
         data = self._encode(state).encode()
         changes: dict[str, bytes | None] = {self.path: data}
-        renewed = self._renewed(lease.holder)
+        renewed = renewal(lease.holder, self._now(), self._lease)
         if renewed is not None:
-            changes[self.lock_path] = _record(renewed)
-        message = f"agenttasks {lease.holder.command}: {_changed(self._last(lease), state)}"
-        self._commit(lease, changes, message + _run(lease.holder))
+            changes[self.lock_path] = record(renewed)
+        message = f"agenttasks {lease.holder.command}: {summary(self._last(lease), state)}"
+        self._commit(lease, changes, message + run_note(lease.holder))
         lease.written = data
         if renewed is not None:
             lease.holder = renewed
@@ -185,11 +178,11 @@ class BranchBackend:
                 mine = tried[holder.lock_id]
                 return BranchLease(self, mine, head, self._git.file(head, self.path))
             if holder is None or self._dead(holder, now):
-                mine = self._holder(command, now, run_url)
+                mine = new_holder(command, now, self._lease, run_url, self._environ)
                 tried[mine.lock_id] = mine
                 taken = "take over the lock of " + holder.lock_id if holder else "lock"
-                message = f"agenttasks {command}: {taken} {self.path}{_run(mine)}"
-                new = self._git.commit(head, {self.lock_path: _record(mine)}, message)
+                message = f"agenttasks {command}: {taken} {self.path}{run_note(mine)}"
+                new = self._git.commit(head, {self.lock_path: record(mine)}, message)
                 if self._git.swap(self.branch, head, new):
                     written = self._git.file(new, self.path) if head else None
                     return BranchLease(self, mine, new, written)
@@ -212,14 +205,14 @@ class BranchBackend:
             self._sleep(min(self._poll, left))
 
     def _release(self, lease: BranchLease) -> None:
-        message = f"agenttasks {lease.holder.command}: unlock {self.path}{_run(lease.holder)}"
+        message = f"agenttasks {lease.holder.command}: unlock {self.path}{run_note(lease.holder)}"
         with contextlib.suppress(StateConflict):  # broken or taken over: not ours to remove
             self._commit(lease, {self.lock_path: None}, message)
 
     def _dead(self, holder: RemoteHolder, now: datetime) -> bool:
         """A lease past its expiry, a holder whose workflow run has completed, or an earlier
         attempt of this very run (GitHub runs one attempt of a run at a time)."""
-        if holder.expires_at is not None and _parse_time(holder.expires_at) <= now:
+        if holder.expires_at is not None and parse_time(holder.expires_at) <= now:
             return True
         mine = ci_fields(self._environ)
         if holder.run_id is not None and holder.run_id == mine["run_id"]:
@@ -229,28 +222,6 @@ class BranchBackend:
         if holder.run_id is not None and holder.repository:
             return self._git.run_completed(holder.repository, holder.run_id)
         return False
-
-    def _holder(self, command: str, now: datetime, run_url: str | None) -> RemoteHolder:
-        ci = ci_fields(self._environ)
-        return RemoteHolder.model_validate(
-            {
-                **ci,
-                "lock_id": str(uuid.uuid4()),
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "command": command,
-                "since": _format_time(now),
-                "expires_at": _format_time(now + self._lease),
-                "version": __version__,
-                "run_url": run_url or ci["run_url"],
-            }
-        )
-
-    def _renewed(self, holder: RemoteHolder) -> RemoteHolder | None:
-        now = self._now()
-        if holder.expires_at is None or _parse_time(holder.expires_at) - now > RENEW_WHEN_LEFT:
-            return None
-        return holder.model_copy(update={"expires_at": _format_time(now + self._lease)})
 
     def _holder_at(self, head: str) -> RemoteHolder | None:
         raw = self._git.file(head, self.lock_path)
@@ -316,57 +287,3 @@ class BranchBackend:
 
     def _now(self) -> datetime:
         return self._git.server_time or utc_now()
-
-
-class _Locking:
-    """The lock as a ``with`` block: taken on entry, released on exit, and only then (a holder
-    that never leaves its block, such as a killed process, keeps the lock until its lease ends)."""
-
-    def __init__(
-        self, take: Callable[[], BranchLease], release: Callable[[BranchLease], None]
-    ) -> None:
-        self._take, self._release = take, release
-        self._lease: BranchLease | None = None
-
-    def __enter__(self) -> BranchLease:
-        self._lease = self._take()
-        return self._lease
-
-    def __exit__(self, *exc: object) -> None:
-        lease, self._lease = self._lease, None
-        if lease is not None:
-            lease.held = False
-            self._release(lease)
-
-
-def _record(holder: RemoteHolder) -> bytes:
-    return holder.model_dump_json(exclude_none=True, indent=2).encode() + b"\n"
-
-
-def _run(holder: RemoteHolder) -> str:
-    return f" (run {holder.run_url})" if holder.run_url else ""
-
-
-def _changed(old: State | None, new: State) -> str:
-    """What a save changes, by key: ``+k`` recorded, ``-k`` dropped, ``~k`` changed, ``?k`` an
-    unconfirmed create, ``!k`` forgotten; the branch's history is the audit log."""
-    before = old or State()
-    marks = [f"+{k}" for k in sorted(new.tasks.keys() - before.tasks.keys())]
-    marks += [f"-{k}" for k in sorted(before.tasks.keys() - new.tasks.keys())]
-    marks += [
-        f"~{k}"
-        for k in sorted(new.tasks.keys() & before.tasks.keys())
-        if new.tasks[k] != before.tasks[k]
-    ]
-    marks += [f"?{k}" for k in sorted(new.intents.keys() - before.intents.keys())]
-    marks += [f"!{k}" for k in sorted(new.tombstones.keys() - before.tombstones.keys())]
-    shown = " ".join(marks[:10]) + (f" and {len(marks) - 10} more" if len(marks) > 10 else "")
-    return shown or "save"
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

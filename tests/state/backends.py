@@ -86,7 +86,8 @@ class S3Place:
         environ: dict[str, str] | None = None,
     ) -> S3Backend:
         """A backend with its own client (another run), polling fast."""
-        from reconciler.state.s3 import LEASE, S3Backend
+        from reconciler.state.s3 import S3Backend
+        from reconciler.state.s3lease import LEASE
 
         return S3Backend(
             S3Object(self.bucket, key),
@@ -142,7 +143,8 @@ class GithubPlace:
         from reconciler.github.auth import Token
         from reconciler.github.repos import RepoClient
         from reconciler.github.session import Hooks
-        from reconciler.state.branch import LEASE, BranchBackend
+        from reconciler.state.branch import BranchBackend
+        from reconciler.state.branchlock import LEASE
 
         client = RepoClient(
             self.base_url,

@@ -29,7 +29,8 @@ from reconciler.errors import ConfigError, ExitCode, StateConflict, StateError
 from reconciler.state.format import State
 from reconciler.state.holder import RemoteHolder
 from reconciler.state.local import LocalBackend
-from reconciler.state.s3 import S3Backend, S3Lease
+from reconciler.state.s3 import S3Backend
+from reconciler.state.s3lease import S3Lease
 from reconciler.state.store import StateStore
 from tests.apply.conftest import prompts, tasks_yaml
 from tests.state.backends import S3Place
@@ -309,7 +310,8 @@ def test_errors_name_the_store_never_a_secret(aws_env: str) -> None:
 
 def test_without_boto3_s3_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 → ModuleNotFoundError
-    monkeypatch.delitem(sys.modules, "reconciler.state.s3")
+    for module in ("reconciler.state.s3", "reconciler.state.s3store"):  # imports boto3 again
+        monkeypatch.delitem(sys.modules, module)
     with pytest.raises(ConfigError) as refused:
         state_backend(CTX, [], "s3://bucket/state.json")
     assert str(refused.value) == (
