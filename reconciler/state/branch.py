@@ -276,14 +276,9 @@ class BranchBackend:
         return None if lease.written is None else self._decode(lease.written)
 
     def _decode(self, raw: bytes) -> State:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise StateError(
-                f"state {self.location} is not UTF-8 text (byte {error.start}); it was not"
-                " changed. Earlier versions are in the branch's history."
-            ) from None
-        return decode(text, path=self.location, backup="")
+        return decode(
+            raw, path=self.location, history="Earlier versions are in the branch's history"
+        )
 
     def _now(self) -> datetime:
         return self._git.server_time or utc_now()

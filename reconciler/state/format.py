@@ -102,9 +102,17 @@ class State(_StateModel):
         return ids | {t.task_id for t in self.tombstones.values()}
 
 
-def decode(text: str, *, path: str, backup: str) -> State:
-    """Parse a state file's text; refuse a newer format or anything that does not parse."""
-    hint = f"The previous state is kept in {backup}" if backup else "No backup exists"
+def decode(data: str | bytes, *, path: str, backup: str = "", history: str | None = None) -> State:
+    """Parse a state's text (or bytes: UTF-8); refuse a newer format or anything that does not
+    parse. The message ends with where an earlier state is: ``backup`` (a file), ``history`` (a
+    backend's own words), or that none exists."""
+    hint = f"The previous state is kept in {backup}" if backup else history or "No backup exists"
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as error:
+        raise StateError(
+            f"state file {path} is not UTF-8 text (byte {error.start}); it was not changed. {hint}."
+        ) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:

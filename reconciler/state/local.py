@@ -53,15 +53,7 @@ def _read_bytes(path: Path) -> bytes | None:
 
 def _decode(raw: bytes, path: Path) -> State:
     backup = backup_path(path)
-    kept = str(backup) if backup.exists() else ""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        hint = f"The previous state is kept in {kept}" if kept else "No backup exists"
-        raise StateError(
-            f"state file {path} is not UTF-8 text (byte {error.start}); it was not changed. {hint}."
-        ) from None
-    return decode(text, path=str(path), backup=kept)
+    return decode(raw, path=str(path), backup=str(backup) if backup.exists() else "")
 
 
 class LocalBackend:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from reconciler.errors import StateConflict, StateError
+from reconciler.errors import StateConflict
 from reconciler.state.backend import Lease, Snapshot
 from reconciler.state.format import Encoder, State, decode, encode
 from reconciler.state.location import S3Object
@@ -106,14 +106,7 @@ class S3Backend:
         return Snapshot(state.model_copy(update={"fence": None}), got.etag)
 
     def _decode(self, body: bytes) -> State:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise StateError(
-                f"state file {self.location} is not UTF-8 text (byte {error.start});"
-                " it was not changed. No backup exists."
-            ) from None
-        return decode(text, path=self.location, backup="")
+        return decode(body, path=self.location)
 
     def lock(
         self,
