@@ -137,7 +137,8 @@ def test_a_second_apply_without_a_timeout_exits_5_naming_the_holder(
     served: ServedSandbox, tmp_path: Path
 ) -> None:
     declare(tmp_path, 10)
-    first = agenttasks(served.url, tmp_path, "apply", "--yes", "--state", STATE)
+    slow = ("apply", "--yes", "--min-interval", "0.3", "--state", STATE)  # holds the lock ~3 s
+    first = agenttasks(served.url, tmp_path, *slow)
     deadline = time.monotonic() + 30
     while branch_file(served, f"{PATH}.lock.json") is None:
         assert time.monotonic() < deadline
@@ -155,7 +156,7 @@ def test_a_second_apply_without_a_timeout_exits_5_naming_the_holder(
 
 
 def test_a_lock_broken_mid_apply_fences_its_writer(served: ServedSandbox, tmp_path: Path) -> None:
-    declare(tmp_path, 30)
+    declare(tmp_path, 20)
     apply = ("apply", "--yes", "--min-interval", "0.2", "--state", STATE)
     job = agenttasks(served.url, tmp_path, *apply)
     deadline = time.monotonic() + 60
@@ -172,11 +173,13 @@ def test_a_lock_broken_mid_apply_fences_its_writer(served: ServedSandbox, tmp_pa
     assert job.returncode == 5, err
     assert "broken or taken over" in err
     created = len(tasks_in(served, "octo/web"))
-    assert created < 30  # it stopped at its next save
-    again = agenttasks(served.url, tmp_path, *apply)
+    assert created < 20  # it stopped at its next save
+    again = agenttasks(
+        served.url, tmp_path, "apply", "--yes", "--min-interval", "0", "--state", STATE
+    )
     out, err = again.communicate(timeout=180)
     assert again.returncode == 0, out + err
-    assert_each_task_once(served, 30)
+    assert_each_task_once(served, 20)
 
 
 def test_each_token_goes_only_to_its_own_endpoints(served: ServedSandbox, tmp_path: Path) -> None:
@@ -184,7 +187,9 @@ def test_each_token_goes_only_to_its_own_endpoints(served: ServedSandbox, tmp_pa
     proxy = Proxy(served.url)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        job = agenttasks(proxy.url, tmp_path, "apply", "--yes", "--state", STATE)
+        job = agenttasks(
+            proxy.url, tmp_path, "apply", "--yes", "--min-interval", "0", "--state", STATE
+        )
         out, err = job.communicate(timeout=120)
     finally:
         proxy.shutdown()
