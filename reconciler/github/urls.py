@@ -103,7 +103,9 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
-    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    # The port as written: parts.port raises ValueError for one out of range or not a number.
+    port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    netloc = f"{host}:{port}" if port else host
     query = [
         (k, "***" if _SECRET_PARAM.search(k) else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
