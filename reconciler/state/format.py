@@ -7,13 +7,12 @@ is and how it reads and writes as JSON, so the planner can take a ``State`` with
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
 from reconciler.errors import StateError
-from reconciler.models import RequestBody, TaskState
+from reconciler.models import RequestBody, TaskState, Timestamp
 
 FORMAT = 1
 
@@ -41,9 +40,9 @@ class Record(_StateModel):
     )
     attempt: int = 1
     creator_id: int | None = None
-    created_at: datetime
+    created_at: Timestamp
     last_state: TaskState | None = None
-    last_seen_at: datetime | None = None
+    last_seen_at: Timestamp | None = None
     html_url: str | None = None
     pull_id: int | None = None
     earlier_runs: tuple[EarlierRun, ...] = ()
@@ -56,10 +55,10 @@ class Intent(_StateModel):
     repo: str
     body: RequestBody
     digest: str
-    server_time: datetime | None = Field(
+    server_time: Timestamp | None = Field(
         description="The Date of the last response before the POST (server clock)."
     )
-    started_at: datetime = Field(description="Local time the POST was about to be sent.")
+    started_at: Timestamp = Field(description="Local time the POST was about to be sent.")
     attempt: int = 1
     earlier_runs: tuple[EarlierRun, ...] = ()
 
@@ -69,7 +68,7 @@ class Tombstone(_StateModel):
 
     task_id: str
     repo: str
-    forgotten_at: datetime
+    forgotten_at: Timestamp
     last_state: TaskState | None = None
 
 
@@ -79,7 +78,7 @@ class State(_StateModel):
     format: int = FORMAT
     lineage: str | None = None
     serial: int = 0
-    written_at: datetime | None = None
+    written_at: Timestamp | None = None
     user_id: int | None = None
     tasks: dict[str, Record] = {}
     intents: dict[str, Intent] = {}
@@ -119,6 +118,10 @@ def decode(data: str | bytes, *, path: str, backup: str = "", history: str | Non
         raise StateError(
             f"state file {path} is not valid JSON (line {error.lineno}, column {error.colno});"
             f" it was not changed. {hint}."
+        ) from None
+    except RecursionError:
+        raise StateError(
+            f"state file {path} is not valid JSON (nested too deeply); it was not changed. {hint}."
         ) from None
     if not isinstance(raw, dict):
         raise StateError(f"state file {path} is not a JSON object; it was not changed. {hint}.")
