@@ -7,6 +7,7 @@ is and how it reads and writes as JSON, so the planner can take a ``State`` with
 from __future__ import annotations
 
 import json
+import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
@@ -101,6 +102,22 @@ class State(_StateModel):
         return ids | {t.task_id for t in self.tombstones.values()}
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(text: str, raw: object) -> str | None:
+    """The first escaped surrogate that JSON parsed but UTF-8 cannot hold (a save would fail on
+    it), as ``\\udXXX``; None when there is none. Pairs are one character and fine. Only a text
+    with such an escape at all is re-encoded, so a large state costs one regex search."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"\\u{ord(error.object[error.start]):04x}"
+    return None
+
+
 def decode(data: str | bytes, *, path: str, backup: str = "", history: str | None = None) -> State:
     """Parse a state's text (or bytes: UTF-8); refuse a newer format or anything that does not
     parse. The message ends with where an earlier state is: ``backup`` (a file), ``history`` (a
@@ -125,6 +142,12 @@ def decode(data: str | bytes, *, path: str, backup: str = "", history: str | Non
         ) from None
     if not isinstance(raw, dict):
         raise StateError(f"state file {path} is not a JSON object; it was not changed. {hint}.")
+    lone = _lone_surrogate(text, raw)
+    if lone:
+        raise StateError(
+            f"state file {path} holds an escaped lone surrogate ({lone}), which no UTF-8 text can"
+            f" hold; it was not changed. {hint}."
+        )
     version = raw.get("format")
     if isinstance(version, int) and version > FORMAT:
         raise StateError(

@@ -53,6 +53,11 @@ def state(**record: object) -> str:
             f"state file s.json is not valid JSON (nested too deeply); {TAIL}",
         ),
         (
+            state(body={"prompt": "\ud800"}),
+            "state file s.json holds an escaped lone surrogate (\\ud800), which no UTF-8 text"
+            f" can hold; {TAIL}",
+        ),
+        (
             "[" * 100_000,
             f"state file s.json is not valid JSON (nested too deeply); {TAIL}",
         ),
@@ -79,6 +84,14 @@ def test_plan_on_a_naive_state_is_one_line_and_the_file_is_kept(tmp_path: Path) 
             f" have timezone info; {TAIL}\n",
         )
     assert path.read_text() == text
+
+
+def test_an_escaped_surrogate_pair_is_one_character() -> None:
+    text = state(body={"prompt": "\U0001f600"})
+    assert "\\ud83d\\ude00" in text
+    record = decode(text, path="s.json").tasks["a"]
+    assert record.body is not None
+    assert record.body.prompt == "\U0001f600"
 
 
 def test_a_saved_plan_nested_too_deeply_is_not_a_saved_plan(tmp_path: Path) -> None:
