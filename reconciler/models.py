@@ -7,12 +7,14 @@ program passes around. API objects ignore unknown fields and read unknown enum v
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from reconciler.errors import Position
 
@@ -56,6 +58,37 @@ class RetryState(StrEnum):
     CANCELLED = "cancelled"
 
 
+TASK_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._~-]{0,199}"
+_TASK_ID = re.compile(TASK_ID_PATTERN)
+
+
+def _task_id(value: str) -> str:
+    # Ids become URL path segments and state keys: "../../x" must never get that far.
+    if not _TASK_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "task_id",
+            "not a task id: expected 1-200 ASCII letters, digits, '.', '_', '~' or '-',"
+            " starting with a letter or digit",
+        )
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    # Year 1 or 9999 parse, then a later "minus five minutes" or "plus a window" overflows.
+    if not 1970 <= value.year < 9000:
+        raise PydanticCustomError(
+            "time_range", "a time between the years 1970 and 9000 was expected"
+        )
+    return value
+
+
+TaskId = Annotated[str, AfterValidator(_task_id)]
+"""A task id as the API gives it: checked when an answer is read, before it is used or recorded."""
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
+"""A time read from the API or the state: with its timezone, between 1970 and 9000."""
+
+
 class _ApiObject(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -95,17 +128,17 @@ def _state(value: object) -> TaskState:
 class RemoteTask(_ApiObject):
     """A task as listed or created by the API."""
 
-    id: str
+    id: TaskId
     state: TaskState
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: Timestamp
+    updated_at: Timestamp | None = None
     name: str | None = None
     url: str | None = None
     html_url: str | None = None
     creator: Ref | None = None
     repository: Ref | None = None
     artifacts: tuple[Artifact, ...] = ()
-    archived_at: datetime | None = None
+    archived_at: Timestamp | None = None
     custom_agent: CustomAgent | None = None
     session_count: int | None = None
 
@@ -130,7 +163,7 @@ class RemoteSession(_ApiObject):
 
     id: str
     state: TaskState
-    created_at: datetime
+    created_at: Timestamp
     prompt: str | None = None
     base_ref: str | None = None
     head_ref: str | None = None

@@ -22,6 +22,7 @@ from reconciler.cli.options import (
     emit,
     file_option,
     format_option,
+    seconds,
     selection_options,
     state_option,
 )
@@ -40,14 +41,16 @@ if TYPE_CHECKING:
 @click.option("--api-version", default=defaults.API_VERSION, show_default=True, metavar="V")
 @click.option(
     "--max-wait",
-    default=defaults.MAX_WAIT,
+    default=str(defaults.MAX_WAIT),
+    callback=seconds(positive=False),
     show_default=True,
     metavar="S",
     help="Longest rate-limit wait.",
 )
 @click.option(
     "--post-timeout",
-    default=defaults.POST_TIMEOUT,
+    default=str(defaults.POST_TIMEOUT),
+    callback=seconds(positive=True),
     show_default=True,
     metavar="S",
     help="POST read timeout.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -12,6 +13,51 @@ import click
 
 from reconciler import defaults
 from reconciler.commands.context import Context, Result
+from reconciler.errors import UsageError
+
+MAX_SECONDS = 1_000_000  # about 11 days: longer is a typo, and sockets refuse "forever"
+
+Callback = Callable[[click.Context, click.Parameter, str | None], float | None]
+
+
+def seconds(*, positive: bool) -> Callback:
+    """A click callback reading a number of seconds: finite, at most MAX_SECONDS, above 0 with
+    ``positive`` (a post timeout of 0 would make every create ambiguous), else 0 or more.
+
+    It raises the project's UsageError, so a bad value is one ``Error:`` line, exit 1.
+    """
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        low_ok = number > 0 if positive else number >= 0
+        if not (math.isfinite(number) and low_ok and number <= MAX_SECONDS):
+            low = "above 0" if positive else "from 0"
+            raise UsageError(
+                f"{param.opts[-1]} takes a number of seconds {low} and at most {MAX_SECONDS},"
+                f" not {value!r}"
+            )
+        return number
+
+    return check
+
+
+def port(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """A TCP port to listen on: 0 (any free port) to 65535."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise UsageError(
+            f"{param.opts[-1]} takes a number from 0 to 65535 (0: any free port), not {value!r}"
+        )
+    return number
+
 
 _FILE_HELP = (
     "Tasks file or directory of *.yaml/*.yml files; repeatable. Default: "
@@ -78,7 +124,10 @@ def format_option(*choices: str) -> Callable[[click.decorators.FC], click.decora
 
 def lock_timeout_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
-        "--lock-timeout", type=float, metavar="S", help="Wait up to S seconds for the state lock."
+        "--lock-timeout",
+        callback=seconds(positive=False),
+        metavar="S",
+        help="Wait up to S seconds for the state lock.",
     )(f)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import port as port_option
 from reconciler.errors import UsageError
 
 
@@ -16,7 +17,7 @@ def sandbox() -> None:
 
 @sandbox.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--port", default="8765", show_default=True, metavar="INTEGER", callback=port_option)
 @click.option("--data", type=click.Path(path_type=Path), help="Persist the store in this file.")
 @click.option("--token", help="Accept only this token (default: any token).")
 @click.option("--user-id", default=1, show_default=True, type=int, help="The token's user id.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
@@ -78,14 +79,20 @@ def tasks_files(files: Sequence[Path]) -> list[Path]:
 def state_backend(ctx: Context, files: Sequence[Path], option: Path | str | None) -> Backend:
     """``--state`` as a location (docs/state.md), else the file beside the first tasks file
     (inside it, for a directory)."""
-    from reconciler.state.local import LocalBackend, default_state_path
+    from reconciler.state.local import STATE_NAME, LocalBackend, default_state_path
     from reconciler.state.location import GithubFile, LocalFile, S3Object, parse_location
 
     if option is None:
         return LocalBackend(default_state_path(tasks_files(files)[0]))
     location = parse_location(str(option))
     if isinstance(location, LocalFile):
-        return LocalBackend(Path(location.path))
+        path = location.path
+        if path.endswith("/") or os.path.basename(path) in (".", "..") or Path(path).is_dir():
+            example = os.path.join(path, STATE_NAME)
+            raise UsageError(
+                f"--state {path!r} is a directory; name a file in it, such as {example}"
+            )
+        return LocalBackend(Path(path))
     if isinstance(location, GithubFile):
         return _branch_backend(ctx, location)
     if isinstance(location, S3Object):

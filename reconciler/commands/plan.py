@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ class Selection:
     max_creates: int | None = None
     adopt_window: str = defaults.ADOPT_WINDOW
 
+    def __post_init__(self) -> None:
+        parse_duration(self.adopt_window, "--adopt-window")  # refused before any lock is taken
+
     def options(self, post_timeout: float) -> Options:
         """The planner's options."""
         return Options(
@@ -45,6 +49,9 @@ class Selection:
             adopt_window=parse_duration(self.adopt_window, "--adopt-window"),
             post_timeout=post_timeout,
         )
+
+
+MAX_DURATION = timedelta(days=3650)
 
 
 def parse_duration(text: str, option: str) -> timedelta:
@@ -59,6 +66,11 @@ def parse_duration(text: str, option: str) -> timedelta:
         ) from None
     if value < 0:
         raise UsageError(f"{option} cannot be negative")
+    if not math.isfinite(value):
+        raise UsageError(f"{option} takes a duration such as 30d, 12h or 90m, not {text!r}")
+    if value * units[unit] > MAX_DURATION.total_seconds():
+        # timedelta overflows past 999,999,999 days, and now minus the window underflows year 1.
+        raise UsageError(f"{option} may be at most 3650d (ten years), not {text!r}")
     return timedelta(seconds=value * units[unit])
 
 

@@ -10,7 +10,7 @@ import ipaddress
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from reconciler.errors import ConfigError
 from reconciler.github.urls import redact_url
@@ -157,6 +157,8 @@ def check_base_url(url: str, *, source: str = "the API URL") -> str:
     problem = None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         problem = "expected https://HOST[/PATH] (or sandbox:PATH)"
+    elif not _port_ok(parts):
+        problem = "the port must be a number from 1 to 65535"
     elif parts.username or parts.password or parts.query or parts.fragment:
         problem = "credentials, a query or a fragment have no place in the API URL"
     elif parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -167,6 +169,14 @@ def check_base_url(url: str, *, source: str = "the API URL") -> str:
     if problem:
         raise ConfigError(f"Invalid API URL {redact_url(url)!r} from {source}: {problem}.")
     return url.rstrip("/")
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    try:
+        number = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        return False
+    return number != 0
 
 
 def is_loopback(host: str) -> bool:

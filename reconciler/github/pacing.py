@@ -96,6 +96,9 @@ SECONDARY_MIN_WAIT = 60.0
 _RESET_MARGIN = 1.0
 # "retry-after: 0" from a server still limiting us would otherwise be a busy loop.
 _MIN_WAIT = 1.0
+# A longer wait is honoured as this long (far past any --max-wait): a clock cannot hold
+# "now + 10**400 seconds", and a float cannot hold the difference of such integers.
+MAX_HONOURED_WAIT = 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -142,16 +145,18 @@ def rate_limit_wait(response: Response, *, repeats: int, local_now: float) -> Wa
         return None
     after = _retry_after(response)
     if after is not None:
+        after = min(after, MAX_HONOURED_WAIT)
         return Wait(after, f"{response.status} with retry-after {after:g}s")
     limits = RateLimit.read(response)
     if limits and limits.remaining == 0 and limits.reset is not None:
         date = server_time(response)
         now = date.timestamp() if date else local_now
-        seconds = max(0.0, limits.reset - now) + _RESET_MARGIN
+        reset = min(limits.reset, int(now + MAX_HONOURED_WAIT))
+        seconds = max(0.0, reset - now) + _RESET_MARGIN
         return Wait(seconds, f"rate limit exhausted, resets in {seconds:.0f}s (server time)")
     message = (parse_error(response.body).message or "").lower()
     if "secondary rate limit" in message or response.status == 429:
-        seconds = SECONDARY_MIN_WAIT * 2.0**repeats
+        seconds = min(SECONDARY_MIN_WAIT * 2.0 ** min(repeats, 64), MAX_HONOURED_WAIT)
         return Wait(seconds, f"secondary rate limit, waiting {seconds:.0f}s")
     return None
 
@@ -160,7 +165,7 @@ def _retry_after(response: Response) -> float | None:
     value = (response.header("retry-after") or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit(), and float("²") fails
         return max(_MIN_WAIT, float(value))
     moment, date = http_date(value), server_time(response)
     if moment and date:

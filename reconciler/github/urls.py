@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from reconciler.errors import UsageError
+from reconciler.models import TASK_ID_PATTERN
 
 # The URL builder's own guard: whatever validated the names before, nothing that could change the
 # path once percent-decoded or normalised ('.', '..', '/', '%', '?', '#', whitespace, non-ASCII)
 # reaches a path. Owners allow '_' because Enterprise Managed Users' logins carry one.
 _OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
-_TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,199}")
+_TASK_ID = re.compile(TASK_ID_PATTERN)
 _SECRET_PARAM = re.compile(r"token|secret|password|passwd|key|sig|code|auth", re.IGNORECASE)
 
 
@@ -103,7 +104,9 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
-    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    # The port as written: parts.port raises ValueError for one out of range or not a number.
+    port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    netloc = f"{host}:{port}" if port else host
     query = [
         (k, "***" if _SECRET_PARAM.search(k) else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

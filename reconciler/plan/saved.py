@@ -118,7 +118,7 @@ def load_plan(text: str, *, path: str) -> SavedPlan:
         if isinstance(raw, dict) and isinstance(raw.get("format"), int) and raw["format"] > FORMAT:
             raise UsageError(f"{path} is a plan of a newer format; upgrade agenttasks to apply it")
         return SavedPlan.model_validate(raw)
-    except (json.JSONDecodeError, ValidationError):
+    except (json.JSONDecodeError, ValidationError, RecursionError):
         raise UsageError(
             f"{path} is not a saved plan (make one with: agenttasks plan --out FILE)"
         ) from None

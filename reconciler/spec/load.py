@@ -89,10 +89,12 @@ def _validate(file: _File) -> tuple[TasksFile | None, list[Problem], set[str]]:
     try:
         return TasksFile.model_validate(file.root), [], set()
     except ValidationError as error:
-        failed = {str(e["loc"][1]) for e in error.errors() if e["loc"][:1] == ("tasks",)}
-        failed |= (
-            {"defaults"} if any(e["loc"][:1] == ("defaults",) for e in error.errors()) else set()
-        )
+        errors = error.errors()
+        # A loc of ("tasks",) alone is the whole mapping (missing, empty, a list): no task to skip.
+        failed = {
+            str(e["loc"][1]) for e in errors if e["loc"][:1] == ("tasks",) and len(e["loc"]) > 1
+        }
+        failed |= {"defaults"} if any(e["loc"][:1] == ("defaults",) for e in errors) else set()
         return None, schema_problems(error, file.root, file.name), failed
 
 
@@ -145,7 +147,11 @@ def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list
     display = os.path.normpath(os.path.join(os.path.dirname(file.name), relative))
     if os.path.isabs(relative):
         return None, [Problem(where, f"{field}: must be a path relative to the tasks file")]
-    if not target.resolve().is_relative_to(base.resolve()):
+    try:
+        inside = target.resolve().is_relative_to(base.resolve())
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symlink loop
+        return None, [Problem(where, f"{field}: symbolic link loop: {display}")]
+    if not inside:
         return None, [Problem(where, f"{field}: may not leave the tasks file's directory tree")]
     if not target.exists():
         return None, [Problem(where, f"{field}: file not found: {display}")]

@@ -19,6 +19,8 @@ from reconciler.errors import Position, Problem
 from reconciler.spec.names import key_problem
 from reconciler.spec.schema import FIELDS
 
+_NO_TASKS = "write 'tasks: {}' to declare none"
+
 _TYPE_WORDS = {
     "string_type": "a string",
     "bool_type": "a boolean (true or false)",
@@ -95,8 +97,12 @@ def message_for(error: ErrorDetails, root: Any) -> str:
     where = dotted(loc)
     if kind == "extra_forbidden":
         return _unknown_field(loc)
+    if loc == ("tasks",) and kind != "missing":
+        return f"tasks: must be a mapping of task keys to tasks; {_NO_TASKS}"
     if kind == "missing":
-        hint = " (add 'version: 1')" if loc == ("version",) else ""
+        hints: dict[tuple[int | str, ...], str] = {("version",): " (add 'version: 1')"}
+        hints[("tasks",)] = f" ({_NO_TASKS})"
+        hint = hints.get(tuple(loc), "")
         return f"missing required field '{where}'{hint}"
     if loc == ("version",):
         return "unsupported version; this agenttasks reads 'version: 1'"

@@ -14,12 +14,14 @@ the first offending event.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import Scanner
@@ -69,6 +71,26 @@ class _Parser(Parser):
         return event
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_scalar(event: ScalarEvent, *, is_key: bool) -> None:
+    """Refuses a plain ``<<`` key (a merge key: it copies a mapping in, and a key it brings in
+    escapes the duplicate-key check) and an escaped surrogate (``"\\ud800"``), which no UTF-8
+    text can hold."""
+    mark = event.start_mark
+    if is_key and event.value == "<<" and event.style is None:
+        raise YamlRefused(mark.line, mark.column, "YAML merge keys (<<) are not allowed")
+    found = _SURROGATE.search(event.value)
+    if found:
+        escape = f"\\u{ord(found.group()):04x}"
+        message = (
+            f"escaped surrogate {escape} is not a character;"
+            " write the character itself, or \\U and 8 hex digits"
+        )
+        raise YamlRefused(mark.line, mark.column, message)
+
+
 class _GuardedComposer(Composer):
     _depth = 0
 
@@ -89,6 +111,8 @@ class _GuardedComposer(Composer):
         tag = getattr(event, "ctag", None)
         if tag is not None and str(tag) != "!":
             raise YamlRefused(mark.line, mark.column, "explicit YAML tags are not allowed")
+        if isinstance(event, ScalarEvent):
+            _check_scalar(event, is_key=isinstance(parent, MappingNode) and index is None)
         if not isinstance(event, MappingStartEvent | SequenceStartEvent):
             return super().compose_node(parent, index)
         if self._depth >= MAX_DEPTH:

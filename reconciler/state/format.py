@@ -7,13 +7,13 @@ is and how it reads and writes as JSON, so the planner can take a ``State`` with
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
 from reconciler.errors import StateError
-from reconciler.models import RequestBody, TaskState
+from reconciler.models import RequestBody, TaskState, Timestamp
 
 FORMAT = 1
 
@@ -41,9 +41,9 @@ class Record(_StateModel):
     )
     attempt: int = 1
     creator_id: int | None = None
-    created_at: datetime
+    created_at: Timestamp
     last_state: TaskState | None = None
-    last_seen_at: datetime | None = None
+    last_seen_at: Timestamp | None = None
     html_url: str | None = None
     pull_id: int | None = None
     earlier_runs: tuple[EarlierRun, ...] = ()
@@ -56,10 +56,10 @@ class Intent(_StateModel):
     repo: str
     body: RequestBody
     digest: str
-    server_time: datetime | None = Field(
+    server_time: Timestamp | None = Field(
         description="The Date of the last response before the POST (server clock)."
     )
-    started_at: datetime = Field(description="Local time the POST was about to be sent.")
+    started_at: Timestamp = Field(description="Local time the POST was about to be sent.")
     attempt: int = 1
     earlier_runs: tuple[EarlierRun, ...] = ()
 
@@ -69,7 +69,7 @@ class Tombstone(_StateModel):
 
     task_id: str
     repo: str
-    forgotten_at: datetime
+    forgotten_at: Timestamp
     last_state: TaskState | None = None
 
 
@@ -79,7 +79,7 @@ class State(_StateModel):
     format: int = FORMAT
     lineage: str | None = None
     serial: int = 0
-    written_at: datetime | None = None
+    written_at: Timestamp | None = None
     user_id: int | None = None
     tasks: dict[str, Record] = {}
     intents: dict[str, Intent] = {}
@@ -102,6 +102,22 @@ class State(_StateModel):
         return ids | {t.task_id for t in self.tombstones.values()}
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(text: str, raw: object) -> str | None:
+    """The first escaped surrogate that JSON parsed but UTF-8 cannot hold (a save would fail on
+    it), as ``\\udXXX``; None when there is none. Pairs are one character and fine. Only a text
+    with such an escape at all is re-encoded, so a large state costs one regex search."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"\\u{ord(error.object[error.start]):04x}"
+    return None
+
+
 def decode(data: str | bytes, *, path: str, backup: str = "", history: str | None = None) -> State:
     """Parse a state's text (or bytes: UTF-8); refuse a newer format or anything that does not
     parse. The message ends with where an earlier state is: ``backup`` (a file), ``history`` (a
@@ -120,8 +136,18 @@ def decode(data: str | bytes, *, path: str, backup: str = "", history: str | Non
             f"state file {path} is not valid JSON (line {error.lineno}, column {error.colno});"
             f" it was not changed. {hint}."
         ) from None
+    except RecursionError:
+        raise StateError(
+            f"state file {path} is not valid JSON (nested too deeply); it was not changed. {hint}."
+        ) from None
     if not isinstance(raw, dict):
         raise StateError(f"state file {path} is not a JSON object; it was not changed. {hint}.")
+    lone = _lone_surrogate(text, raw)
+    if lone:
+        raise StateError(
+            f"state file {path} holds an escaped lone surrogate ({lone}), which no UTF-8 text can"
+            f" hold; it was not changed. {hint}."
+        )
     version = raw.get("format")
     if isinstance(version, int) and version > FORMAT:
         raise StateError(

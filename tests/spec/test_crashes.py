@@ -1,0 +1,91 @@
+"""Tasks files that once crashed (exit 70): each is now one ``FILE:LINE:COL: message``, exit 1."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.spec.conftest import Project
+
+HEAD = "version: 1\ntasks:\n"
+NONE = "write 'tasks: {}' to declare none"
+
+CASES: dict[str, tuple[str, list[str]]] = {
+    "tasks with no value (every task commented out)": (
+        "version: 1\ntasks:\n#  a:\n#    repo: o/r\n#    prompt: x\n",
+        [f"tasks.yaml:2:7: tasks: must be a mapping of task keys to tasks; {NONE}"],
+    ),
+    "tasks is a list": (
+        "version: 1\ntasks:\n  - a\n",
+        [f"tasks.yaml:2:1: tasks: must be a mapping of task keys to tasks; {NONE}"],
+    ),
+    "tasks is a number": (
+        "version: 1\ntasks: 3\n",
+        [f"tasks.yaml:2:8: tasks: must be a mapping of task keys to tasks; {NONE}"],
+    ),
+    "tasks missing": (
+        "version: 1\ndefaults:\n",
+        [f"tasks.yaml:1:1: missing required field 'tasks' ({NONE})"],
+    ),
+    "merge key slipping a duplicate past the check": (
+        HEAD + "  a:\n    repo: o/r\n    <<: {prompt: x}\n    prompt: y\n",
+        ["tasks.yaml:5:5: YAML merge keys (<<) are not allowed"],
+    ),
+    "merge key at the top": (
+        "<<: {version: 1}\ntasks: {}\n",
+        ["tasks.yaml:1:1: YAML merge keys (<<) are not allowed"],
+    ),
+    "escaped lone surrogate in a prompt": (
+        HEAD + '  a:\n    repo: o/r\n    prompt: "\\ud800"\n',
+        [
+            "tasks.yaml:5:13: escaped surrogate \\ud800 is not a character;"
+            " write the character itself, or \\U and 8 hex digits"
+        ],
+    ),
+    "escaped surrogate pair in a key": (
+        HEAD + '  "\\ud83d\\ude00":\n    repo: o/r\n    prompt: x\n',
+        [
+            "tasks.yaml:3:3: escaped surrogate \\ud83d is not a character;"
+            " write the character itself, or \\U and 8 hex digits"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_once_crashed(project: Project, case: str) -> None:
+    yaml, expected = CASES[case]
+    outcome = project.validate(yaml)
+    assert (outcome.code, outcome.out, outcome.problems()) == (1, "", expected)
+
+
+def test_quoted_merge_key_is_an_ordinary_unknown_field(project: Project) -> None:
+    outcome = project.validate(HEAD + "  a:\n    repo: o/r\n    prompt: x\n    '<<': 1\n")
+    assert outcome.problems() == [
+        "tasks.yaml:6:5: tasks.a: unknown field '<<'; known fields: repo, base_ref, head_ref,"
+        " model, custom_agent, create_pull_request, on_change, retry, prompt, prompt_file"
+    ]
+
+
+PROMPT_FILE = HEAD + "  a:\n    repo: o/r\n    prompt_file: {}\n"
+
+
+def test_prompt_file_symlink_loop(project: Project) -> None:
+    os.symlink("loop.md", project.root / "loop.md")
+    outcome = project.validate(PROMPT_FILE.format("loop.md"))
+    assert (outcome.code, outcome.problems()) == (
+        1,
+        ["tasks.yaml:5:18: tasks.a.prompt_file: symbolic link loop: loop.md"],
+    )
+
+
+def test_prompt_file_symlink_cycle_of_two(project: Project) -> None:
+    (project.root / "p").mkdir()
+    os.symlink("b.md", project.root / "p" / "a.md")
+    os.symlink("a.md", project.root / "p" / "b.md")
+    outcome = project.validate(PROMPT_FILE.format("p/a.md"))
+    assert (outcome.code, outcome.problems()) == (
+        1,
+        ["tasks.yaml:5:18: tasks.a.prompt_file: symbolic link loop: p/a.md"],
+    )
