@@ -99,7 +99,7 @@ class _Run:
     intent_saved: str | None = None  # the key whose intent the last save already holds
 
     def save(self, state: State) -> None:
-        self.state = self.store.save(state, self.client.server_time or self.now())
+        self.state = self.store.save(state, self.client.server_now or self.now())
 
 
 def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:
@@ -147,7 +147,8 @@ def _create(run: _Run, action: Action, following: Action | None) -> None:
         return
     run.progress(f"task.{action.key}: Creating...")
     if not folded:
-        server_time = run.client.server_time
+        # Dated now, on the server's clock: after any wait (pace, create rate, the prompt).
+        server_time = run.client.server_now
         run.save(
             transitions.with_intent(
                 run.state, action, server_time=server_time, started_at=run.now()
@@ -181,12 +182,12 @@ def _created(run: _Run, action: Action, task: RemoteTask, following: Action | No
     """Record the task. When the next create's POST can leave within ``FOLD_WITHIN``, its intent
     goes in the same save (CI.md §2.1: one commit for "record of k + intent of k+1" on a branch);
     an intent is still always saved before its POST, dated by the server's clock."""
-    now = run.client.server_time or run.now()
+    now = run.client.server_now or run.now()
     new_state = transitions.with_created(run.state, action, task, now=now)
     run.intent_saved = None
     if following is not None and not run.stop.event.is_set() and _ready_within(run, FOLD_WITHIN):
         new_state = transitions.with_intent(
-            new_state, following, server_time=run.client.server_time, started_at=run.now()
+            new_state, following, server_time=run.client.server_now, started_at=run.now()
         )
         run.intent_saved = following.key
     failpoints.hit(failpoints.AFTER_201_BEFORE_SAVE)
@@ -194,7 +195,7 @@ def _created(run: _Run, action: Action, task: RemoteTask, following: Action | No
 
 
 def _settle(run: _Run, plan: Plan) -> None:
-    now = run.client.server_time or run.now()
+    now = run.client.server_now or run.now()
     settled = transitions.settle(
         transitions.drop_intents(run.state, plan.dropped_intents), plan.actions, now=now
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ class Context:
     env: Mapping[str, str]
     err: Callable[[str], None]
     now: Callable[[], datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic  # measures time since the server's last Date
     interactive: bool = False
     terminal: bool = False  # stdout is a terminal: live displays instead of change lines
     out: Callable[[str], None] = lambda line: None
@@ -189,7 +191,7 @@ def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClien
             warned.add(message)
             ctx.err(f"Warning: {message}")
 
-    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn)
+    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn, monotonic=ctx.monotonic)
     return open_client(
         options.api_url, ctx.env, settings=settings, hooks=hooks, sandbox=sandbox_transport
     )
@@ -207,5 +209,6 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
 
 
 def server_now(client: AgentTasksClient, ctx: Context) -> datetime:
-    """The server's time when known (it measures settle windows), else the local clock."""
-    return client.server_time or ctx.now()
+    """The server's time now when known (the last ``Date`` plus the monotonic time since: it
+    measures settle windows and the adopt window), else the local clock."""
+    return client.server_now or ctx.now()

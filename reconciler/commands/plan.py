@@ -70,7 +70,8 @@ def make_plan(
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)
-    remote = refresh(client, work.desired, work.state, ctx.now(), options)
+    client.user_id()  # the token check, and the first Date: every window is on the server's clock
+    remote = refresh(client, work.desired, work.state, server_now(client, ctx), options)
     now = server_now(client, ctx)
     return plan(work.desired, work.state, remote, now, options), now
 

@@ -117,7 +117,7 @@ def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
             Attention(key, f"was run and forgotten on {when}; use --replace {key} to run it again")
         )
         return
-    since = recordless_since(run.state.written_at, run.now, run.options.adopt_window)
+    since = recordless_since(run.now, run.options.adopt_window)
     found = (
         ()
         if tombstone

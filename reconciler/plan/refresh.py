@@ -60,7 +60,7 @@ def queries(
     for key, intent in state.intents.items():
         if options.selects(key):
             add(intent.repo, intent_since(intent), match=True)
-    recordless = recordless_since(state.written_at, now, options.adopt_window)
+    recordless = recordless_since(now, options.adopt_window)
     for key, task in desired.tasks.items():
         if options.selects(key) and key not in state.tasks and key not in state.tombstones:
             add(task.repo, recordless, match=True)

@@ -87,12 +87,14 @@ def intent_since(intent: Intent) -> datetime:
     return sent_at(intent) - LOOKBACK
 
 
-def recordless_since(
-    written_at: datetime | None, now: datetime, adopt_window: timedelta
-) -> datetime:
-    """The oldest a declared key's lost task can be when the key has no record: the state's last
-    save less the lookback, or with no state ``adopt_window`` before now."""
-    return written_at - LOOKBACK if written_at else now - adopt_window
+def recordless_since(now: datetime, adopt_window: timedelta) -> datetime:
+    """The oldest a declared key's lost task can be when the key has no record: ``adopt_window``
+    before the server's ``now``, state or no state (docs/state.md "The matching window").
+
+    Never the state's last save: a save (a targeted apply, ``import``, ``state rm``, a restored
+    backup) does not look at the keys it does not touch, so it must not narrow their window.
+    """
+    return now - adopt_window
 
 
 def first_session_mismatch(body: RequestBody, detail: TaskDetail) -> str | None:
