@@ -188,6 +188,31 @@ def test_a_restored_older_state_then_any_save_still_finds_the_rest(world: World)
     world.assert_each_once()
 
 
+# Finding 2: archived tasks are candidates.
+
+
+def test_a_lost_state_finds_archived_tasks_again(world: World) -> None:
+    assert world.apply().code == ExitCode.OK
+    for task_id, _, _ in world.tasks():
+        world.sandbox.archive(task_id)
+    _later(world, 60)
+    world.lose_state()
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
+def test_a_lost_answer_whose_task_was_archived_is_imported(world: World) -> None:
+    world.wire.hold = True
+    assert world.apply("alpha").code == ExitCode.PARTIAL
+    world.wire.hold = False
+    world.wire.deliver()
+    [(task_id, _, _)] = world.tasks()
+    world.sandbox.archive(task_id)
+    _later(world, 2)
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
 # Finding 3: an intent is dated when its POST leaves, on the server's clock.
 
 
