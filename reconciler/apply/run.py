@@ -99,7 +99,9 @@ class _Run:
     intent_saved: str | None = None  # the key whose intent the last save already holds
 
     def save(self, state: State) -> None:
-        self.state = self.store.save(state, self.client.server_now or self.now())
+        # Every save says whose token it was (the user is cached: no request after the plan's).
+        mine = state.model_copy(update={"user_id": self.client.user_id()})
+        self.state = self.store.save(mine, self.client.server_now or self.now())
 
 
 def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:

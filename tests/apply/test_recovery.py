@@ -22,7 +22,7 @@ from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions, Result
 from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_rm
-from reconciler.errors import ExitCode
+from reconciler.errors import ExitCode, StateConflict
 from reconciler.sandbox import ManualClock, Sandbox
 from tests.apply.conftest import tasks_yaml
 
@@ -229,6 +229,35 @@ def test_minutes_at_the_prompt_do_not_age_the_intent(world: World) -> None:
     _later(world, 2)
     assert world.apply().code == ExitCode.OK
     world.assert_each_once()
+
+
+# Finding 9: a change of token user with creates unconfirmed is refused.
+
+
+def test_another_user_with_unconfirmed_creates_is_refused(world: World) -> None:
+    world.declare({"alpha": SPECS["alpha"]})
+    world.wire.hold = True
+    assert world.apply().code == ExitCode.PARTIAL
+    world.wire.hold = False
+    world.wire.deliver()
+    assert world.saved()["user_id"] == 1  # written by apply, not only by import
+    world.sandbox.map_token("sandbox", 2)
+    _later(world, 2)
+    with pytest.raises(StateConflict, match="user 1") as refused:
+        world.apply()
+    assert refused.value.exit_code == ExitCode.CONFLICT
+    assert "agenttasks import alpha" in str(refused.value)
+    assert len(world.tasks()) == 1
+    world.sandbox.map_token("sandbox", 1)  # the way on: the same user's token
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
+def test_another_user_without_unconfirmed_creates_is_warned(world: World) -> None:
+    assert world.apply().code == ExitCode.OK
+    world.sandbox.map_token("sandbox", 2)
+    world.plan()
+    assert any("user 1" in line and "user 2" in line for line in world.err), world.err
 
 
 # Finding 10: the adopt window is measured on the server's clock.
