@@ -136,6 +136,15 @@ def _ready_within(run: _Run, seconds: float) -> bool:
     return max(0.0, pace - run.monotonic()) + run.client.create_delay() <= seconds
 
 
+def _stale(run: _Run, key: str) -> bool:
+    """Whether the intent folded into the last save was dated more than ``FOLD_WITHIN`` ago on
+    the server's clock (a slow save, a stall): its POST would leave outside what it promises."""
+    intent, now = run.state.intents.get(key), run.client.server_now
+    if intent is None or intent.server_time is None or now is None:
+        return intent is None
+    return (now - intent.server_time).total_seconds() > FOLD_WITHIN
+
+
 def _create(run: _Run, action: Action, following: Action | None) -> None:
     folded = run.intent_saved == action.key
     _pace(run)
@@ -148,6 +157,8 @@ def _create(run: _Run, action: Action, following: Action | None) -> None:
         run.report.add(action.key, ApplyStatus.SKIPPED, detail="interrupted")
         return
     run.progress(f"task.{action.key}: Creating...")
+    if folded and _stale(run, action.key):
+        folded = False  # a stall since its fold: saved again, dated now, before the POST
     if not folded:
         # Dated now, on the server's clock: after any wait (pace, create rate, the prompt).
         server_time = run.client.server_now

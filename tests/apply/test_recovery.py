@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler import failpoints
 from reconciler.commands import context
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions, Result
@@ -41,10 +42,14 @@ class LatePost(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.hold = False
+        self.let_through = 0  # POSTs answered before the hold starts
         self.held: list[httpx.Request] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.hold and request.method == "POST" and request.url.path.endswith("/tasks"):
+            if self.let_through > 0:
+                self.let_through -= 1
+                return self.inner.handle_request(request)
             request.read()
             self.held.append(request)
             raise httpx.ReadTimeout("held by the test", request=request)
@@ -224,6 +229,28 @@ def test_minutes_at_the_prompt_do_not_age_the_intent(world: World) -> None:
     world.wire.hold = False
     world.at_prompt = 0.0
     world.clock.advance(5)  # the server is still answering that POST
+    assert world.apply().code == ExitCode.PARTIAL  # in its settle window: nothing created
+    world.wire.deliver()
+    _later(world, 2)
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
+def test_a_stall_after_a_folded_intent_redates_it_before_its_post(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.declare({"alpha": SPECS["alpha"], "beta": SPECS["beta"]})
+
+    def stall(name: str) -> None:  # a slow save: beta's intent was dated a minute before it lands
+        if name == failpoints.AFTER_201_BEFORE_SAVE:
+            world.clock.advance(60)
+
+    monkeypatch.setattr(failpoints, "hit", stall)
+    world.wire.hold, world.wire.let_through = True, 1  # alpha answers; beta's answer is late
+    assert world.apply().code == ExitCode.PARTIAL
+    monkeypatch.setattr(failpoints, "hit", lambda name: None)
+    world.wire.hold = False
+    world.clock.advance(5)  # the server is still answering beta's POST
     assert world.apply().code == ExitCode.PARTIAL  # in its settle window: nothing created
     world.wire.deliver()
     _later(world, 2)
