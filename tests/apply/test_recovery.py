@@ -218,6 +218,19 @@ def test_a_lost_answer_whose_task_was_archived_is_imported(world: World) -> None
     world.assert_each_once()
 
 
+def test_a_tracked_archived_task_stays_tracked_beside_a_key_to_match(world: World) -> None:
+    assert world.apply().code == ExitCode.OK
+    alpha = world.saved()["tasks"]["alpha"]["task_id"]  # type: ignore[index]
+    world.sandbox.archive(alpha)
+    world.rm("beta")  # beta now has a key to match in the same repository: both listings read
+    _later(world, 60)
+    text = world.plan()
+    assert "will be created" not in text
+    assert "will be recreated" not in text
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
 # Finding 3: an intent is dated when its POST leaves, on the server's clock.
 
 
