@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 ENV = "AGENTTASKS_FAILPOINT"
 
@@ -32,10 +34,30 @@ POINTS = frozenset(
 )
 
 
-def hit(name: str) -> None:
-    """Die here with SIGKILL when ``AGENTTASKS_FAILPOINT`` names this point; otherwise nothing."""
+_ACTIONS: dict[str, Callable[[], None]] = {}
+
+
+@contextmanager
+def acting(name: str, action: Callable[[], None]) -> Iterator[None]:
+    """In-process tests: run ``action`` each time ``name`` is reached inside the block (a stall,
+    a clock moved), where a subprocess test would be killed there."""
     if name not in POINTS:
         raise ValueError(f"unknown failpoint {name!r}; known: {', '.join(sorted(POINTS))}")
+    _ACTIONS[name] = action
+    try:
+        yield
+    finally:
+        del _ACTIONS[name]
+
+
+def hit(name: str) -> None:
+    """Die here with SIGKILL when ``AGENTTASKS_FAILPOINT`` names this point; otherwise nothing
+    (but the action a test set with ``acting``)."""
+    if name not in POINTS:
+        raise ValueError(f"unknown failpoint {name!r}; known: {', '.join(sorted(POINTS))}")
+    action = _ACTIONS.get(name)
+    if action is not None:
+        action()
     if os.environ.get(ENV) != name:
         return
     sys.stdout.flush()

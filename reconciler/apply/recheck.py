@@ -40,8 +40,9 @@ def _check_repo(
     user = client.user_id()
     since = min(intent_since(i) for i in intents.values())
     listing = client.list_repo_tasks(repo, listing_query(since, (user,)))
+    archived = client.list_repo_tasks(repo, listing_query(since, (user,), archived=True))
     repo_key, known = repo.lower(), state.known_task_ids
-    listed = Remote(user, {repo_key: RepoListing(tasks=listing.tasks)})
+    listed = Remote(user, {repo_key: RepoListing(tasks=listing.tasks, archived=archived.tasks)})
     ids = candidate_ids(listed, repo_key, known=known, since=since)
     remote = replace(listed, details={i: client.get_task(repo, i) for i in ids})
     found: dict[str, str] = {}

@@ -99,7 +99,9 @@ class _Run:
     intent_saved: str | None = None  # the key whose intent the last save already holds
 
     def save(self, state: State) -> None:
-        self.state = self.store.save(state, self.client.server_time or self.now())
+        # Every save says whose token it was (the user is cached: no request after the plan's).
+        mine = state.model_copy(update={"user_id": self.client.user_id()})
+        self.state = self.store.save(mine, self.client.server_now or self.now())
 
 
 def _post(run: _Run, action: Action) -> RemoteTask | AgentTasksError | None:
@@ -134,6 +136,15 @@ def _ready_within(run: _Run, seconds: float) -> bool:
     return max(0.0, pace - run.monotonic()) + run.client.create_delay() <= seconds
 
 
+def _stale(run: _Run, key: str) -> bool:
+    """Whether the intent folded into the last save was dated more than ``FOLD_WITHIN`` ago on
+    the server's clock (a slow save, a stall): its POST would leave outside what it promises."""
+    intent, now = run.state.intents.get(key), run.client.server_now
+    if intent is None or intent.server_time is None or now is None:
+        return intent is None
+    return (now - intent.server_time).total_seconds() > FOLD_WITHIN
+
+
 def _create(run: _Run, action: Action, following: Action | None) -> None:
     folded = run.intent_saved == action.key
     _pace(run)
@@ -146,8 +157,11 @@ def _create(run: _Run, action: Action, following: Action | None) -> None:
         run.report.add(action.key, ApplyStatus.SKIPPED, detail="interrupted")
         return
     run.progress(f"task.{action.key}: Creating...")
+    if folded and _stale(run, action.key):
+        folded = False  # a stall since its fold: saved again, dated now, before the POST
     if not folded:
-        server_time = run.client.server_time
+        # Dated now, on the server's clock: after any wait (pace, create rate, the prompt).
+        server_time = run.client.server_now
         run.save(
             transitions.with_intent(
                 run.state, action, server_time=server_time, started_at=run.now()
@@ -181,12 +195,12 @@ def _created(run: _Run, action: Action, task: RemoteTask, following: Action | No
     """Record the task. When the next create's POST can leave within ``FOLD_WITHIN``, its intent
     goes in the same save (CI.md §2.1: one commit for "record of k + intent of k+1" on a branch);
     an intent is still always saved before its POST, dated by the server's clock."""
-    now = run.client.server_time or run.now()
+    now = run.client.server_now or run.now()
     new_state = transitions.with_created(run.state, action, task, now=now)
     run.intent_saved = None
     if following is not None and not run.stop.event.is_set() and _ready_within(run, FOLD_WITHIN):
         new_state = transitions.with_intent(
-            new_state, following, server_time=run.client.server_time, started_at=run.now()
+            new_state, following, server_time=run.client.server_now, started_at=run.now()
         )
         run.intent_saved = following.key
     failpoints.hit(failpoints.AFTER_201_BEFORE_SAVE)
@@ -194,7 +208,7 @@ def _created(run: _Run, action: Action, task: RemoteTask, following: Action | No
 
 
 def _settle(run: _Run, plan: Plan) -> None:
-    now = run.client.server_time or run.now()
+    now = run.client.server_now or run.now()
     settled = transitions.settle(
         transitions.drop_intents(run.state, plan.dropped_intents), plan.actions, now=now
     )

@@ -170,7 +170,7 @@ def selection_options(f: Callable[..., int]) -> Callable[..., int]:
             default=defaults.ADOPT_WINDOW,
             show_default=True,
             metavar="D",
-            help="How old a lost task may be to be found again (no state file).",
+            help="How old a lost task of a key without a record may be to be found again.",
         ),
     ]
     command: Callable[..., int] = collect

@@ -26,6 +26,7 @@ from reconciler.commands.plan import Selection, make_plan, render
 from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan.model import Plan
+from reconciler.plan.planner import check_user
 from reconciler.plan.saved import SavedPlan, check_current, load_plan
 from reconciler.render.report import closing_line, report_json
 from reconciler.spec.load import load
@@ -143,6 +144,7 @@ def _run(
                 check_current(
                     saved, lineage=store.state.lineage, serial=store.state.serial, desired=desired
                 )
+                check_user(store.state, client.user_id())  # the plan's token may not be this one
                 the_plan: Plan = saved.restore()
             else:
                 desired = load(tasks_files(files))

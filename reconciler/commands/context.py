@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
@@ -45,10 +46,14 @@ class Context:
     env: Mapping[str, str]
     err: Callable[[str], None]
     now: Callable[[], datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic  # measures time since the server's last Date
     interactive: bool = False
     terminal: bool = False  # stdout is a terminal: live displays instead of change lines
     out: Callable[[str], None] = lambda line: None
     ask: Callable[[str], str] = lambda question: ""
+    # The transport a sandbox: URL is served by; None opens the URL's file (sandbox_transport).
+    # Tests hand in a sandbox on a manual clock this way.
+    sandbox: Callable[[str], httpx.BaseTransport] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ def _branch_backend(ctx: Context, location: GithubFile) -> Backend:
     hooks = Hooks(log=ctx.err if ctx.options.verbose else None)
     settings = ClientSettings(api_version=ctx.options.api_version, max_wait=ctx.options.max_wait)
     if target.is_sandbox:
-        transport = sandbox_transport(target.url)
+        transport = (ctx.sandbox or sandbox_transport)(target.url)
         client = RepoClient(
             "http://localhost",
             Token("sandbox", "the sandbox"),  # no real token is ever handed to it
@@ -196,9 +201,13 @@ def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClien
             warned.add(message)
             ctx.err(f"Warning: {message}")
 
-    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn)
+    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn, monotonic=ctx.monotonic)
     return open_client(
-        options.api_url, ctx.env, settings=settings, hooks=hooks, sandbox=sandbox_transport
+        options.api_url,
+        ctx.env,
+        settings=settings,
+        hooks=hooks,
+        sandbox=ctx.sandbox or sandbox_transport,
     )
 
 
@@ -214,5 +223,6 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
 
 
 def server_now(client: AgentTasksClient, ctx: Context) -> datetime:
-    """The server's time when known (it measures settle windows), else the local clock."""
-    return client.server_time or ctx.now()
+    """The server's time now when known (the last ``Date`` plus the monotonic time since: it
+    measures settle windows and the adopt window), else the local clock."""
+    return client.server_now or ctx.now()

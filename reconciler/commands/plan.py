@@ -82,7 +82,15 @@ def make_plan(
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)
-    remote = refresh(client, work.desired, work.state, ctx.now(), options)
+    user = client.user_id()  # the token check, and the first Date: windows on the server's clock
+    saver = work.state.user_id
+    if saver is not None and saver != user and not work.state.intents:
+        ctx.err(
+            f"Warning: the state was last saved with the token of user {saver}; this token is user"
+            f" {user}. Tasks user {saver} created are shown as missing, and a key without a record"
+            f" is only matched against user {user}'s tasks."
+        )
+    remote = refresh(client, work.desired, work.state, server_now(client, ctx), options)
     now = server_now(client, ctx)
     return plan(work.desired, work.state, remote, now, options), now
 

@@ -105,7 +105,8 @@ def run_rm(
         dropped = f"an unconfirmed create in {intent.repo if intent else '?'}"
     return Result(
         f"Removed '{key}' ({dropped}) from {path}. The task itself is untouched on GitHub;"
-        " if the key is still declared, the next plan finds it again.\n"
+        " if the key is still declared, the next plan finds it again (a task created within"
+        " --adopt-window, default 30 days).\n"
     )
 
 

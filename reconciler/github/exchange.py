@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -45,6 +45,7 @@ class Exchange:
         self._monotonic, self._log, self._warn = monotonic, log, warn
         self._lock = threading.Lock()
         self._server_time: datetime | None = None
+        self._server_seen = 0.0  # the local monotonic time when ``_server_time`` arrived
         self._warned = False
         self._http = httpx.Client(transport=transport, follow_redirects=False, timeout=30.0)
 
@@ -57,6 +58,16 @@ class Exchange:
         """The ``Date`` of the last answer received: the server's clock, for intents."""
         with self._lock:
             return self._server_time
+
+    @property
+    def server_now(self) -> datetime | None:
+        """The server's clock now, estimated: the last answer's ``Date`` plus the local monotonic
+        time elapsed since it arrived (DESIGN §3: the time an intent's POST leaves)."""
+        with self._lock:
+            if self._server_time is None:
+                return None
+            elapsed = max(0.0, self._monotonic() - self._server_seen)
+            return self._server_time + timedelta(seconds=elapsed)
 
     def __call__(self, request: ApiRequest, url: str) -> Answer:
         """One request, following redirects: Authorization goes only to the same scheme, host
@@ -119,7 +130,8 @@ class Exchange:
         moment = endpoints.server_time(response)
         notice = endpoints.deprecation_notice(response, self._api_version)
         with self._lock:
-            self._server_time = moment or self._server_time
+            if moment is not None:
+                self._server_time, self._server_seen = moment, self._monotonic()
             first = notice is not None and not self._warned
             self._warned = self._warned or first
         if first and notice and self._warn:

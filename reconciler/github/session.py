@@ -109,6 +109,11 @@ class Session:
         """The ``Date`` of the last answer received: the server's clock, for intents."""
         return self._exchange.server_time
 
+    @property
+    def server_now(self) -> datetime | None:
+        """The server's clock now: the last ``Date`` plus the monotonic time since it came."""
+        return self._exchange.server_now
+
     def fan_out(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``work`` on each item, at most ``settings.concurrency`` at once; results in order.
 

@@ -117,7 +117,7 @@ def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
             Attention(key, f"was run and forgotten on {when}; use --replace {key} to run it again")
         )
         return
-    since = recordless_since(run.state.written_at, run.now, run.options.adopt_window)
+    since = recordless_since(run.now, run.options.adopt_window)
     found = (
         ()
         if tombstone
@@ -272,10 +272,30 @@ def _guard(run: _Run, actions: tuple[Action, ...]) -> None:
     )
 
 
+def check_user(state: State, user_id: int) -> None:
+    """Refuse (``StateConflict``) a token of another user than the one that saved the state while
+    creates are unconfirmed: their tasks are searched among this user's, would not be found, and
+    would be created again. Every intent counts, selected or not (docs/state.md)."""
+    if not state.intents or state.user_id is None or state.user_id == user_id:
+        return
+    keys = sorted(state.intents)
+    imports = "; ".join(f"agenttasks import {k} TASK_ID" for k in keys)
+    drops = "; ".join(f"agenttasks state rm {k}" for k in keys)
+    raise StateConflict(
+        f"the state has {len(keys)} unconfirmed create(s) ({', '.join(keys)}) sent with the token"
+        f" of user {state.user_id}, but this token is user {user_id}: their tasks would not be"
+        f" found and could be created again. Run plan and apply with user {state.user_id}'s token"
+        f" until they are settled; or check on GitHub and record each task with: {imports}; or,"
+        f" if no task was started, drop the create with: {drops}"
+    )
+
+
 def plan(
     desired: Desired, state: State, remote: Remote, now: datetime, options: Options = Options()
 ) -> Plan:
-    """Decide every key's action (DESIGN §4); raise on an ambiguous intent or too many creates."""
+    """Decide every key's action (DESIGN §4); raise on an ambiguous intent, on unconfirmed creates
+    of another token user, or on too many creates."""
+    check_user(state, remote.user_id)
     run = _Run(desired, state, remote, now, options, known=set(state.known_task_ids))
     settled = {
         key

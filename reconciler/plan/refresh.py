@@ -1,8 +1,9 @@
 """Ask the API, as cheaply as possible, what the planner needs to know (DESIGN §4 "Refresh").
 
 Per repository: one filtered listing (``sort=created_at``, ascending, 100 a page, ``creator_id`` and
-``since`` narrowed to what the state and the declared keys can need); the archived listing only when
-two or more tracked ids are missing from it, else one GET per missing id; one GET per match
+``since`` narrowed to what the state and the declared keys can need); the archived listing when
+intents or keys without a record need candidates (they come from both listings) or when two or more
+tracked ids are missing from the active one, else one GET per missing id; one GET per match
 candidate. Repositories are listed concurrently. A failed listing is never read as empty.
 """
 
@@ -60,7 +61,7 @@ def queries(
     for key, intent in state.intents.items():
         if options.selects(key):
             add(intent.repo, intent_since(intent), match=True)
-    recordless = recordless_since(state.written_at, now, options.adopt_window)
+    recordless = recordless_since(now, options.adopt_window)
     for key, task in desired.tasks.items():
         if options.selects(key) and key not in state.tasks and key not in state.tombstones:
             add(task.repo, recordless, match=True)
@@ -82,11 +83,16 @@ def _params(query: Query, *, archived: bool = False) -> ListParams:
 
 
 def _listing(client: AgentTasksClient, query: Query) -> RepoListing:
+    """The active listing, and the archived one too when keys of the repository need candidates
+    (an archived task is still the one a lost create or a lost state started)."""
     try:
         tasks = client.list_repo_tasks(query.repo, _params(query)).tasks
+        if query.match_since is None:
+            return RepoListing(tasks=tasks)
+        archived = client.list_repo_tasks(query.repo, _params(query, archived=True)).tasks
     except NotFound:
         return RepoListing(status=404)
-    return RepoListing(tasks=tasks)
+    return RepoListing(tasks=tasks, archived=archived)
 
 
 def _tracked_ids(state: State, options: Options) -> dict[str, list[str]]:
@@ -99,7 +105,7 @@ def _tracked_ids(state: State, options: Options) -> dict[str, list[str]]:
 
 
 def _missing_ids(tracked: list[str], listing: RepoListing) -> list[str]:
-    listed = {t.id for t in listing.tasks}
+    listed = {t.id for t in listing.every}
     return sorted(task_id for task_id in tracked if task_id not in listed)
 
 
@@ -138,8 +144,11 @@ def refresh(
     }
     found: dict[str, RemoteTask] = {}
     gone: set[str] = set()
+    # Where the archived listing was read already, an id absent from both is gone (no GET).
+    gone.update(i for k, ids in missing.items() if plan[k].match_since is not None for i in ids)
+    lookups = [k for k in missing if plan[k].match_since is None]
     for tasks, gone_ids in client.fan_out(
-        lambda k: _find_missing(client, plan[k], missing[k]), missing
+        lambda k: _find_missing(client, plan[k], missing[k]), lookups
     ):
         found.update({t.id: t for t in tasks})
         gone |= gone_ids
@@ -153,6 +162,6 @@ def refresh(
             for task_id in candidate_ids(remote, key, known=known, since=query.match_since)
         }
     )
-    by_id = {t.id: (key, t) for key, listing in listings.items() for t in listing.tasks}
+    by_id = {t.id: (key, t) for key, listing in listings.items() for t in listing.every}
     details = client.fan_out(lambda i: client.get_task(plan[by_id[i][0]].repo, i), candidates)
     return Remote(user_id, listings, found, frozenset(gone), {d.id: d for d in details})

@@ -27,10 +27,20 @@ SETTLE_MARGIN = timedelta(seconds=40)  # DESIGN §4: the POST timeout + 10 s + 3
 
 @dataclass(frozen=True)
 class RepoListing:
-    """One repository's listing: ``status`` 200 with its tasks, or the status that failed it."""
+    """One repository's listing: ``status`` 200 with its tasks, or the status that failed it.
+
+    ``archived`` holds the archived listing's tasks when it was asked for (always when the
+    repository has keys to match: DESIGN §4, candidates come from both listings).
+    """
 
     status: int = 200
     tasks: tuple[RemoteTask, ...] = ()
+    archived: tuple[RemoteTask, ...] = ()
+
+    @property
+    def every(self) -> tuple[RemoteTask, ...]:
+        """The active listing's tasks, then the archived listing's."""
+        return self.tasks + self.archived
 
     @property
     def ok(self) -> bool:
@@ -51,7 +61,7 @@ class Remote:
     def task(self, repo_key: str, task_id: str) -> RemoteTask | None:
         """The task as listed or fetched, or None."""
         listing = self.listings.get(repo_key)
-        for task in listing.tasks if listing else ():
+        for task in listing.every if listing else ():
             if task.id == task_id:
                 return task
         return self.found.get(task_id)
@@ -87,12 +97,14 @@ def intent_since(intent: Intent) -> datetime:
     return sent_at(intent) - LOOKBACK
 
 
-def recordless_since(
-    written_at: datetime | None, now: datetime, adopt_window: timedelta
-) -> datetime:
-    """The oldest a declared key's lost task can be when the key has no record: the state's last
-    save less the lookback, or with no state ``adopt_window`` before now."""
-    return written_at - LOOKBACK if written_at else now - adopt_window
+def recordless_since(now: datetime, adopt_window: timedelta) -> datetime:
+    """The oldest a declared key's lost task can be when the key has no record: ``adopt_window``
+    before the server's ``now``, state or no state (docs/state.md "The matching window").
+
+    Never the state's last save: a save (a targeted apply, ``import``, ``state rm``, a restored
+    backup) does not look at the keys it does not touch, so it must not narrow their window.
+    """
+    return now - adopt_window
 
 
 def first_session_mismatch(body: RequestBody, detail: TaskDetail) -> str | None:
@@ -119,13 +131,14 @@ def first_session_matches(body: RequestBody, detail: TaskDetail) -> bool:
 
 
 def candidate_ids(remote: Remote, repo_key: str, *, known: set[str], since: datetime) -> list[str]:
-    """Tasks that may be a lost one: by the token's user, unknown to the state, recent enough."""
+    """Tasks that may be a lost one: by the token's user, unknown to the state, recent enough;
+    active or archived (a task archived before the next plan is still the one we lost)."""
     listing = remote.listings.get(repo_key)
     if listing is None or not listing.ok:
         return []
     return sorted(
         task.id
-        for task in listing.tasks
+        for task in listing.every
         if task.creator_id == remote.user_id and task.id not in known and task.created_at >= since
     )
 

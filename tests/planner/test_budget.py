@@ -79,6 +79,8 @@ def test_refresh_costs_pages_plus_missing_plus_candidates() -> None:
         f"list {API}": 1,
         f"get {API}": 1,
         f"list {DOCS}": 1,
+        # DESIGN §4: a key to match takes its candidates from the active and archived listings.
+        f"archived {DOCS}": 1,
         f"get {DOCS}": 2,  # both unknown tasks by this user are candidates; one matches
     }
     kinds = {a.key: a.kind for a in result.actions}

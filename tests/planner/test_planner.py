@@ -67,7 +67,18 @@ CASES: dict[str, Case] = {
         ),
         {"k": Kind.CREATE},
     ),
-    "declared, lookalike older than the state: create": Case(
+    "declared, lookalike older than the adopt window: create": Case(
+        lambda: (
+            [K],
+            state(),
+            remote(
+                [t := remote_task("t1", created=NOW - timedelta(days=31))],
+                details=[detail(t, K)],
+            ),
+        ),
+        {"k": Kind.CREATE},
+    ),
+    "declared, lookalike older than the state's last save: import": Case(
         lambda: (
             [K],
             state(),
@@ -76,7 +87,7 @@ CASES: dict[str, Case] = {
                 details=[detail(t, K)],
             ),
         ),
-        {"k": Kind.CREATE},
+        {"k": Kind.IMPORT},
     ),
     "declared, task started from another prompt: create": Case(
         lambda: (
