@@ -2,7 +2,7 @@
 archives, clock skew, waits or token changes happen between the runs.
 
 The commands run in-process (``reconciler.commands.*``) against an in-process sandbox on a manual
-clock, handed to the commands as the context's ``sandbox``; the context's wall and monotonic clocks follow
+clock, handed to them as the context's ``sandbox``; the context's wall and monotonic clocks follow
 the same manual clock (plus a skew where a test wants one), so minutes pass in no time. Each test
 ends on the invariant: every declared key is one task in the sandbox and one record in the state,
 nothing is still an unconfirmed create, and no task is left untracked.
