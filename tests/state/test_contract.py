@@ -23,7 +23,14 @@ from reconciler.state.store import StateStore
 from tests.state.backends import Harness
 from tests.state.states import SERVER_TIME, with_record
 
-BACKENDS = ("local", "github", "github_served", "s3")
+# Backends behind a server on loopback (the served sandbox, moto) are e2e, like every test that
+# talks real HTTP; the fast loop keeps the local file and the in-process sandbox.
+BACKENDS = (
+    "local",
+    "github",
+    pytest.param("github_served", marks=pytest.mark.e2e),
+    pytest.param("s3", marks=pytest.mark.e2e),
+)
 CI_ENV = {"GITHUB_RUN_ID": "42", "GITHUB_REPOSITORY": "octo-org/web"}
 RUN_URL = "https://github.com/octo-org/web/actions/runs/42"
 

@@ -39,6 +39,7 @@ from tests.state.states import SERVER_TIME, with_record
 
 KEY = "teams/web/agenttasks.state.json"
 SECRET = "wJalrXUtnFEMI-not-a-real-secret-K7MDENG"
+pytestmark = pytest.mark.e2e  # a moto server on loopback
 CTX = Context(GlobalOptions(), {}, lambda line: None)
 
 
