@@ -41,12 +41,13 @@ CONTRACT = Contract(
         "github.repos",  # the repository endpoints over a session
         "state.lock",  # fcntl lock and its holder record
         "state.branch",  # a github: state: commits through the repository client; a lease
-        "state.branchlock",  # a github: state's lock record: a random lock id, host and pid
+        "state.lease",  # a remote lock's record: a random lock id, this host and pid
+        "state.branchlock",  # a branch lease names the backend that holds it (state.branch)
         "state.local",  # the local file: atomic fsynced saves, its backup
         "state.store",  # mints a random lineage on the first save
         "state.s3",  # an s3:// state through its store; waits on the clock (time)
         "state.s3store",  # talks to an S3 store over the network (boto3)
-        "state.s3lease",  # an s3:// state's lock record: a random lock id, host and pid
+        "state.s3lease",  # an s3:// state's lock object: conditional writes through its store
         "state.s3probe",  # writes and deletes a randomly named probe key in the S3 store
         "plan.refresh",  # lists the API
         "apply.run",  # creates tasks; signals

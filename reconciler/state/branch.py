@@ -18,22 +18,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pydantic import ValidationError
-
 from reconciler.errors import StateConflict, StateError
 from reconciler.state.backend import Lease, Snapshot
-from reconciler.state.branchlock import (
-    LEASE,
-    BranchLease,
-    Locking,
-    new_holder,
-    parse_time,
-    record,
-    renewal,
-)
+from reconciler.state.branchlock import BranchLease, Locking
 from reconciler.state.branchlog import run_note, summary
 from reconciler.state.format import Encoder, State, decode
 from reconciler.state.holder import RemoteHolder, ci_fields
+from reconciler.state.lease import LEASE, expired, new_holder, read_holder, record, renewal
 from reconciler.state.location import GithubFile
 from reconciler.wallclock import utc_now
 
@@ -212,7 +203,7 @@ class BranchBackend:
     def _dead(self, holder: RemoteHolder, now: datetime) -> bool:
         """A lease past its expiry, a holder whose workflow run has completed, or an earlier
         attempt of this very run (GitHub runs one attempt of a run at a time)."""
-        if holder.expires_at is not None and parse_time(holder.expires_at) <= now:
+        if expired(holder, now):
             return True
         mine = ci_fields(self._environ)
         if holder.run_id is not None and holder.run_id == mine["run_id"]:
@@ -227,13 +218,13 @@ class BranchBackend:
         raw = self._git.file(head, self.lock_path)
         if raw is None:
             return None
-        try:
-            return RemoteHolder.model_validate_json(raw)
-        except ValidationError:
+        holder = read_holder(raw)
+        if holder is None:
             raise StateError(
                 f"{self.location}: the lock file {self.lock_path} is not a lock record; fix or"
                 " delete it on the branch"
-            ) from None
+            )
+        return holder
 
     # --- commits ---
 

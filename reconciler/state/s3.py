@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING
 from reconciler.errors import StateConflict
 from reconciler.state.backend import Lease, Snapshot
 from reconciler.state.format import Encoder, State, decode, encode
+from reconciler.state.lease import LEASE, new_holder, read_holder, record
 from reconciler.state.location import S3Object
-from reconciler.state.s3lease import LEASE, S3Lease, new_holder, read_holder, record
+from reconciler.state.s3lease import S3Lease
 from reconciler.state.s3probe import check_conditional_writes
 from reconciler.state.s3store import Got, Refused, S3Store, open_client
 from reconciler.wallclock import utc_now

@@ -10,81 +10,22 @@ a save, and released by a conditional ``DeleteObject``; the backend's fence does
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import uuid
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from reconciler import __version__
 from reconciler.errors import ConfigError, StateConflict, StateError
-from reconciler.state.holder import RemoteHolder, ci_fields
+from reconciler.state.holder import RemoteHolder
+from reconciler.state.lease import expired, new_holder, read_holder, record, renewal
 from reconciler.state.s3store import Refused
 
 if TYPE_CHECKING:
     from reconciler.state.s3 import S3Backend
 
-LEASE = timedelta(minutes=30)
-"""How long a lock excludes others without a save; every save past half of it renews it."""
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def record(holder: RemoteHolder) -> bytes:
-    """The lock object's body: the holder, one line, unset fields left out."""
-    return holder.model_dump_json(exclude_none=True).encode() + b"\n"
-
 
 def _who(holder: RemoteHolder) -> str:
     lease = f", lease until {holder.expires_at}" if holder.expires_at else ""
     return f"({holder.describe()}{lease})"
-
-
-def read_holder(body: bytes) -> RemoteHolder | None:
-    try:
-        return RemoteHolder.model_validate_json(body)
-    except ValidationError:
-        return None
-
-
-def _expired(holder: RemoteHolder, now: datetime) -> bool:
-    if holder.expires_at is None:
-        return False
-    try:
-        return now >= datetime.fromisoformat(holder.expires_at.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-
-
-def new_holder(
-    command: str,
-    now: datetime,
-    lease: timedelta,
-    run_url: str | None,
-    environ: Mapping[str, str],
-) -> RemoteHolder:
-    """The record of a new lock: who, since when and until when (the store's time), and the
-    Actions run from ``GITHUB_*`` when there is one."""
-    run = ci_fields(environ)
-    if run_url:
-        run["run_url"] = run_url
-    return RemoteHolder.model_validate(
-        {
-            "lock_id": str(uuid.uuid4()),
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "command": command,
-            "since": _stamp(now),
-            "expires_at": _stamp(now + lease),
-            "version": __version__,
-            **run,
-        }
-    )
 
 
 class S3Lease:
@@ -110,7 +51,6 @@ class S3Lease:
         )
         self._holder: RemoteHolder | None = None
         self._etag: str | None = None  # the lock object's, while held
-        self._renewed: datetime | None = None
         self.taken_over: RemoteHolder | None = None  # the expired holder this lock replaced
 
     @property
@@ -149,9 +89,9 @@ class S3Lease:
             current = None if got.body is None else read_holder(got.body)
             if mine is not None and current == mine and got.etag:
                 # our create landed, its answer was lost and the retry refused: it is ours
-                self._holder, self._etag, self._renewed = mine, got.etag, now
+                self._holder, self._etag = mine, got.etag
                 return
-            if got.body is None or (current is not None and _expired(current, now)):
+            if got.body is None or (current is not None and expired(current, now)):
                 holder = mine = new_holder(
                     self._command, now, backend.lease, self._run_url, backend.environ
                 )
@@ -162,7 +102,7 @@ class S3Lease:
                         etag = store.put(backend.lock_key, record(holder), if_match=got.etag)[0]
                 except Refused:
                     continue  # another run was quicker (or 409): look again
-                self._holder, self._etag, self._renewed = holder, etag, now
+                self._holder, self._etag = holder, etag
                 self.taken_over = current
                 return
             who = (
@@ -196,18 +136,18 @@ class S3Lease:
     def renew_if_due(self, now: datetime | None) -> None:
         """Past half its lease (the store's time of the last save), extend the lock's lease.
         A renewal refused means the lock was taken or broken: the fence stops the next write."""
-        if self._holder is None or self._etag is None or now is None or self._renewed is None:
+        if self._holder is None or self._etag is None or now is None:
             return
-        if now < self._renewed + self._backend.lease / 2:
+        renewed = renewal(self._holder, now, self._backend.lease)
+        if renewed is None:
             return
-        renewed = self._holder.model_copy(update={"expires_at": _stamp(now + self._backend.lease)})
         try:
             self._etag = self._backend._store.put(
                 self._backend.lock_key, record(renewed), if_match=self._etag
             )[0]
         except Refused:
             return
-        self._holder, self._renewed = renewed, now
+        self._holder = renewed
 
     def __exit__(self, *exc: object) -> None:
         try:

@@ -86,8 +86,8 @@ class S3Place:
         environ: dict[str, str] | None = None,
     ) -> S3Backend:
         """A backend with its own client (another run), polling fast."""
+        from reconciler.state.lease import LEASE
         from reconciler.state.s3 import S3Backend
-        from reconciler.state.s3lease import LEASE
 
         return S3Backend(
             S3Object(self.bucket, key),
@@ -144,7 +144,7 @@ class GithubPlace:
         from reconciler.github.repos import RepoClient
         from reconciler.github.session import Hooks
         from reconciler.state.branch import BranchBackend
-        from reconciler.state.branchlock import LEASE
+        from reconciler.state.lease import LEASE
 
         client = RepoClient(
             self.base_url,
