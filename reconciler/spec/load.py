@@ -8,6 +8,7 @@ are all reported together.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,19 +37,59 @@ class _File:
     root: Any
 
 
+TASKS_SUFFIXES = (".yaml", ".yml")
+
+
+def _entry_problem(entry: Path) -> str | None:
+    """Why a directory entry named like a tasks file cannot be read; None when it can."""
+    try:
+        info = entry.stat()
+    except FileNotFoundError:
+        if entry.is_symlink():
+            return f"broken symbolic link: {os.readlink(entry)} does not exist"
+        return "no such file"  # removed while the directory was read
+    except OSError as error:
+        return f"cannot read: {error.strerror or type(error).__name__}"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, not a tasks file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    return None
+
+
+def _directory(path: Path) -> tuple[list[Path], list[Problem]]:
+    """A directory's *.yaml and *.yml files (any letter case), sorted by name; every entry so
+    named that cannot be read (a broken link, a loop, a directory, no permission) is a problem."""
+    try:
+        entries = sorted(
+            (p for p in path.iterdir() if p.suffix.lower() in TASKS_SUFFIXES),
+            key=lambda p: p.name,
+        )
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return [], [Problem(Position(str(path), 0, 0), f"cannot read the directory: {reason}")]
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for entry in entries:
+        problem = _entry_problem(entry)
+        if problem is None:
+            files.append(entry)
+        else:
+            problems.append(Problem(Position(str(entry), 0, 0), problem))
+    if not entries:
+        problems.append(Problem(Position(str(path), 0, 0), "no *.yaml or *.yml files here"))
+    return files, problems
+
+
 def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
     """Files to read: each path as given, or a directory's *.yaml and *.yml, sorted."""
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                (p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()),
-                key=lambda p: p.name,
-            )
-            if not found:
-                problems.append(Problem(Position(str(path), 0, 0), "no *.yaml or *.yml files here"))
+            found, found_problems = _directory(path)
             files.extend(found)
+            problems.extend(found_problems)
         elif not path.exists():
             problems.append(Problem(Position(str(path), 0, 0), "no such file"))
         else:
