@@ -118,7 +118,11 @@ def demo_command(ctx: click.Context) -> int:
 @file_option
 @state_option
 @format_option("text", "json", "markdown")
-@click.option("--out", type=click.Path(path_type=Path), help="Save the plan for apply PLANFILE.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Save the plan for apply PLANFILE (0600); overwrites only an earlier saved plan.",
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
 @selection_options
 @click.pass_context

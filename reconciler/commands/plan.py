@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shlex
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from reconciler.errors import ExitCode, UsageError
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import Options, plan
 from reconciler.plan.refresh import refresh
-from reconciler.plan.saved import load_plan, save_plan
+from reconciler.plan.saved import is_saved_plan, load_plan, save_plan
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
@@ -122,6 +124,8 @@ def run_plan(
     selection: Selection,
 ) -> Result:
     """Plan, print it, and optionally save it for ``apply PLANFILE``."""
+    if out is not None:
+        check_out(out)  # before any file is read or request made
     work = workspace(ctx, files, state)
     result, now = make_plan(ctx, work, selection)
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
@@ -143,11 +147,60 @@ def run_plan(
     return Result(text, err, _exit_code(result, detailed_exitcode))
 
 
+def check_out(path: Path) -> None:
+    """Refuse a ``--out`` target that cannot take a saved plan: a directory, a missing directory,
+    or an existing file that is not a saved plan (the state, its backup, a tasks file)."""
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(f"--out {path}: directory {folder} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"--out {path}: {folder} is not a directory")
+    if path.is_dir():
+        raise UsageError(f"--out {path}: is a directory; name a file to save the plan in")
+    if not os.path.lexists(path):
+        return
+    refusal = (
+        f"--out {path}: refusing to overwrite a file that is not a saved plan;"
+        " remove it or choose another name"
+    )
+    if not path.is_file():  # a dangling link, a device, a FIFO
+        raise UsageError(refusal)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(refusal) from None
+    except OSError as error:
+        raise UsageError(
+            f"--out {path}: cannot read it to check that it is a saved plan ({error.strerror});"
+            " refusing to overwrite it"
+        ) from None
+    if not is_saved_plan(text):
+        raise UsageError(refusal)
+
+
 def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read: a plan lists prompts."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    """Write a file only its owner can read (a plan lists prompts), atomically: a temp file
+    (0600) in the same directory, renamed over the target, so it is never half written and its
+    mode is 0600 even when it replaces an older plan. The target is checked again just before."""
+    check_out(path)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise UsageError(f"--out {path}: cannot write the plan: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise UsageError(f"--out {path}: cannot write the plan: {error.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def run_show(ctx: Context, *, planfile_path: Path, fmt: str) -> Result:

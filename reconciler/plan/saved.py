@@ -124,6 +124,24 @@ def load_plan(text: str, *, path: str) -> SavedPlan:
         ) from None
 
 
+def is_saved_plan(text: str) -> bool:
+    """Whether ``text`` is a saved plan (of this format or a newer one): ``plan --out`` may
+    overwrite only such a file."""
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    if not isinstance(raw, dict) or not isinstance(raw.get("format"), int):
+        return False
+    if raw["format"] > FORMAT:
+        return "plan_id" in raw and "plan" in raw
+    try:
+        SavedPlan.model_validate(raw)
+    except (ValidationError, RecursionError):
+        return False
+    return True
+
+
 def check_current(saved: SavedPlan, *, lineage: str | None, serial: int, desired: Desired) -> None:
     """Refuse a plan made for another state, a stale state, or other tasks files (exit 5)."""
     if saved.lineage is not None and saved.lineage != lineage:
