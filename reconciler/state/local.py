@@ -20,7 +20,7 @@ from reconciler import failpoints
 from reconciler.errors import StateConflict, StateError
 from reconciler.state.backend import Lease, Snapshot
 from reconciler.state.format import Encoder, State, decode
-from reconciler.state.lock import StateLock, force_unlock
+from reconciler.state.lock import StateLock, force_unlock, real_path
 
 STATE_NAME = "agenttasks.state.json"
 
@@ -32,8 +32,9 @@ def default_state_path(first_tasks_path: Path) -> Path:
 
 
 def backup_path(path: Path) -> Path:
-    """Where the previous state is kept: ``<state>.backup``."""
-    return path.with_name(path.name + ".backup")
+    """Where the previous state is kept: ``<state>.backup`` beside the real state file."""
+    real = real_path(path)
+    return real.with_name(real.name + ".backup")
 
 
 def read_state(path: Path) -> State | None:
@@ -57,10 +58,13 @@ def _decode(raw: bytes, path: Path) -> State:
 
 
 class LocalBackend:
-    """A state file on this machine's disk, its lock on ``<state>.lock`` beside it."""
+    """A state file on this machine's disk, its lock on ``<state>.lock`` beside it. A state path
+    that is a symbolic link is resolved once: the link is never replaced, and the lock, backup and
+    temp files sit beside the real file, so every path to one file shares one lock."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = path  # as given, for messages
+        self._real = real_path(path)  # resolved once: every read, save and backup goes here
         self._encode = Encoder()
 
     @property
@@ -68,8 +72,8 @@ class LocalBackend:
         return str(self.path)
 
     def read(self) -> Snapshot:
-        raw = _read_bytes(self.path)
-        version = _signature(self.path)
+        raw = _read_bytes(self._real)
+        version = _signature(self._real)
         return Snapshot(None if raw is None else _decode(raw, self.path), version)
 
     def lock(
@@ -93,7 +97,7 @@ class LocalBackend:
         if not lease.held:
             raise RuntimeError("a write after its lock was released")
         before = state.serial - 1
-        now = _signature(self.path)
+        now = _signature(self._real)
         unchanged = expected is not None and now == expected
         if not unchanged and (expected, now) != (None, None):  # changed since read: to what?
             found = self.read().state
@@ -106,9 +110,9 @@ class LocalBackend:
             unchanged = found is not None
         try:
             if unchanged:
-                _keep_as_backup(self.path)
+                _keep_as_backup(self._real)
             _write_atomically(
-                self.path, self._encode(state).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
+                self._real, self._encode(state).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
             )
         except OSError as error:
             where = error.filename2 or error.filename
@@ -116,7 +120,7 @@ class LocalBackend:
             raise StateError(
                 f"cannot save state file {self.path} ({error.strerror}: {where}); {kept}"
             ) from None
-        return _signature(self.path) or ""
+        return _signature(self._real) or ""
 
     def force_unlock(self, lock_id: str) -> str:
         return force_unlock(self.path, lock_id)

@@ -31,9 +31,17 @@ POLL_SECONDS = 0.1
 _RECORD_LIMIT = 64 * 1024  # a holder record is a few hundred bytes; read no more than this
 
 
+def real_path(path: Path) -> Path:
+    """The file a state path names: a symbolic link (or a chain of them) resolved, so the lock,
+    the backup and the temp files sit beside the real file, and a save keeps the link. A link
+    whose target does not exist yet resolves to that target: the first save creates it."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def lock_path(path: Path) -> Path:
-    """The file the lock is taken on: ``<state>.lock``."""
-    return path.with_name(path.name + ".lock")
+    """The file the lock is taken on: ``<state>.lock`` beside the real state file."""
+    real = real_path(path)
+    return real.with_name(real.name + ".lock")
 
 
 def _open_lock_file(lock_file: Path) -> int:
@@ -108,7 +116,8 @@ class StateLock:
         backend: LocalBackend | None = None,
     ) -> None:
         self.path = path
-        self.lock_file = lock_path(path)
+        self._real = real_path(path)
+        self.lock_file = lock_path(self._real)
         self.holder: Holder | None = None
         self._command, self._timeout, self._now, self._run_url = command, timeout, now, run_url
         self._on_wait, self._sleep, self._clock = on_wait, sleep, clock
@@ -147,7 +156,8 @@ class StateLock:
             os.close(fd)  # closing the descriptor drops the flock
             raise
         self._fd, self.holder = fd, holder
-        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+        real = self._real
+        for leftover in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()  # a crashed save's temp file: nobody else writes while we hold
         return self
