@@ -69,3 +69,19 @@ def test_a_directory_with_only_other_files_still_says_so(project: Project) -> No
     project.write({"conf/notes.txt": "hello\n"})
     outcome = project.run("validate", "-f", "conf")
     assert (outcome.code, outcome.problems()) == (1, ["conf: no *.yaml or *.yml files here"])
+
+
+def test_apply_refuses_too_and_keeps_the_state(project: Project) -> None:
+    project.write({"conf/a.yaml": TASK.format(key="a"), "conf/b.yaml": TASK.format(key="b")})
+    sandbox = ("--api-url", "sandbox:sandbox.json?speed=1000")
+    assert project.run(*sandbox, "apply", "--yes", "-f", "conf").code == 0
+    state = project.root / "conf" / "agenttasks.state.json"
+    before = state.read_bytes()
+    (project.root / "conf" / "b.yaml").rename(project.root / "b.yaml")
+    os.symlink("../b.yaml.gone", project.root / "conf" / "b.yaml")
+    outcome = project.run(*sandbox, "apply", "--yes", "-f", "conf")
+    assert (outcome.code, outcome.problems()) == (
+        1,
+        ["conf/b.yaml: broken symbolic link: ../b.yaml.gone does not exist"],
+    )
+    assert state.read_bytes() == before
