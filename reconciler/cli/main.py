@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,9 @@ if TYPE_CHECKING:
     metavar="S",
     help="POST read timeout.",
 )
-@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option(
+    "--no-color", is_flag=True, help="Never colour the output; so does a non-empty NO_COLOR."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each request; show tracebacks of bugs.")
 @click.pass_context
 def cli(
@@ -71,7 +73,7 @@ def cli(
 
     Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
     """
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = colour_wanted(no_color=no_color, environ=os.environ, tty=sys.stdout.isatty())
     ctx.obj = GlobalOptions(
         api_url=api_url,
         api_version=api_version,
@@ -80,6 +82,12 @@ def cli(
         color=color,
         verbose=verbose,
     )
+
+
+def colour_wanted(*, no_color: bool, environ: Mapping[str, str], tty: bool) -> bool:
+    """Colour on a terminal, unless ``--no-color`` or a non-empty ``NO_COLOR`` (no-color.org: an
+    empty value does not count)."""
+    return tty and not no_color and not environ.get("NO_COLOR")
 
 
 @cli.command()
