@@ -173,7 +173,12 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 @click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
 @click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
 @click.option(
-    "--timeout", default=defaults.WAIT_TIMEOUT, show_default=True, metavar="S", help="For --wait."
+    "--timeout",
+    default=str(defaults.WAIT_TIMEOUT),
+    callback=seconds(positive=False),
+    show_default=True,
+    metavar="S",
+    help="For --wait.",
 )
 @click.pass_context
 def status_command(

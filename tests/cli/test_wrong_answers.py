@@ -1,0 +1,141 @@
+"""The wrong answers of issue 11, each pinned to its right answer. In-process, against the
+built-in sandbox."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import StateError
+from reconciler.spec.names import key_problem, repo_problem
+from reconciler.state.format import State
+from reconciler.state.local import LocalBackend
+from tests.inprocess import run_main
+
+TASKS = "version: 1\ntasks:\n  a:\n    repo: o/r\n    prompt: x\n"
+SANDBOX = ("--api-url", "sandbox:sandbox.json")
+
+
+def run(cwd: Path, *args: str) -> tuple[int, str, str]:
+    env = {**os.environ, "AGENTTASKS_TOKEN": "t", "CI": "true"}
+    env.pop("AGENTTASKS_API_URL", None)
+    result = run_main(list(args), cwd=cwd, env=env)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+# a. names are full matches: a trailing newline is not a name.
+
+
+@pytest.mark.parametrize("name", ["octo/web\n", "octo\n/web", "octo/web\r"])
+def test_repo_with_a_newline_is_refused(name: str) -> None:
+    assert repo_problem(name) is not None
+
+
+def test_key_with_a_trailing_newline_is_refused() -> None:
+    assert key_problem("fix-login\n") is not None
+    assert key_problem("fix-login") is None
+
+
+def test_validate_refuses_what_plan_refuses(tmp_path: Path) -> None:
+    (tmp_path / "tasks.yaml").write_text(
+        'version: 1\ntasks:\n  a:\n    repo: "octo/web\\n"\n    prompt: x\n'
+    )
+    code, _, err = run(tmp_path, "validate")
+    assert code == 1, err
+    assert "repository" in err
+
+
+# c. NO_COLOR: only a non-empty value disables colour (no-color.org).
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "tty", "wanted"),
+    [
+        (False, {}, True, True),
+        (False, {"NO_COLOR": ""}, True, True),
+        (False, {"NO_COLOR": "1"}, True, False),
+        (False, {"NO_COLOR": "0"}, True, False),
+        (True, {}, True, False),
+        (False, {}, False, False),
+    ],
+)
+def test_no_color_only_when_non_empty(
+    flag: bool, env: dict[str, str], tty: bool, wanted: bool
+) -> None:
+    from reconciler.cli.main import colour_wanted
+
+    assert colour_wanted(no_color=flag, environ=env, tty=tty) is wanted
+
+
+# e. numeric options: one Error: line, exit 1.
+
+APPLY_WAIT = "takes a number of seconds from 0 and at most 1000000"
+CASES: dict[str, tuple[tuple[str, ...], str]] = {
+    "max creates negative": (
+        (*SANDBOX, "plan", "--max-creates", "-1"),
+        "Error: --max-creates takes a whole number from 0, not '-1'",
+    ),
+    "max creates negative on apply": (
+        (*SANDBOX, "apply", "--yes", "--max-creates", "-1"),
+        "Error: --max-creates takes a whole number from 0, not '-1'",
+    ),
+    "max creates not a number": (
+        (*SANDBOX, "plan", "--max-creates", "many"),
+        "Error: --max-creates takes a whole number from 0, not 'many'",
+    ),
+    "min interval negative": (
+        (*SANDBOX, "apply", "--yes", "--min-interval", "-1"),
+        f"Error: --min-interval {APPLY_WAIT}, not '-1'",
+    ),
+    "apply timeout negative": (
+        (*SANDBOX, "apply", "--yes", "--wait", "--timeout", "-1"),
+        f"Error: --timeout {APPLY_WAIT}, not '-1'",
+    ),
+    "apply timeout nan": (
+        (*SANDBOX, "apply", "--yes", "--timeout", "nan"),
+        f"Error: --timeout {APPLY_WAIT}, not 'nan'",
+    ),
+    "status timeout nan": (
+        (*SANDBOX, "status", "--timeout", "nan"),
+        f"Error: --timeout {APPLY_WAIT}, not 'nan'",
+    ),
+    "max create rate garbage": (
+        (*SANDBOX, "apply", "--yes", "--max-create-rate", "lots"),
+        "Error: --max-create-rate 'lots': expected rates like 80/min,500/h (units s, min, h;"
+        " counts of at least 1), or off.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_number_is_one_line(tmp_path: Path, case: str) -> None:
+    (tmp_path / "tasks.yaml").write_text(TASKS)
+    args, message = CASES[case]
+    assert run(tmp_path, *args) == (1, "", message + "\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.yaml"]
+
+
+# f. a full disk names the state file, never "None".
+
+
+def test_disk_full_names_the_state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconciler.state.local as local
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local, "_write_atomically", full)
+    backend = LocalBackend(tmp_path / "s.json")
+
+    class Held:
+        held = True
+
+    with pytest.raises(StateError) as caught:
+        backend.write(Held(), State(serial=1), expected=None)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "None" not in message
+    assert f"(No space left on device: {tmp_path / 's.json'})" in message
