@@ -127,7 +127,11 @@ def demo_command(ctx: click.Context) -> int:
 @state_option
 @format_option("text", "json", "markdown")
 @click.option("--out", type=click.Path(path_type=Path), help="Save the plan for apply PLANFILE.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when changes are pending, a create is unconfirmed, or a key needs attention.",
+)
 @selection_options
 @click.pass_context
 def plan_command(

@@ -18,6 +18,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import Options, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import load_plan, save_plan
+from reconciler.render.common import awaits_decision
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
@@ -107,8 +108,7 @@ def render(
 
 
 def _exit_code(result: Plan, detailed: bool) -> ExitCode:
-    pending = result.counts.changes or bool(result.unresolved)
-    return ExitCode.CHANGES if detailed and pending else ExitCode.OK
+    return ExitCode.CHANGES if detailed and awaits_decision(result) else ExitCode.OK
 
 
 def run_plan(

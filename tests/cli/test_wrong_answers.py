@@ -139,3 +139,64 @@ def test_disk_full_names_the_state_file(tmp_path: Path, monkeypatch: pytest.Monk
     message = str(caught.value)
     assert "None" not in message
     assert f"(No space left on device: {tmp_path / 's.json'})" in message
+
+
+# b. a plan whose only content is "Needs attention" (DESIGN §4): the block, the zero summary
+# sentence (never "No changes."), exit 2 with --detailed-exitcode; apply creates nothing, exit 0.
+
+ONLY_B = "version: 1\ntasks:\n  b:\n    repo: o/r\n    prompt: y\n"
+BOTH = TASKS + "  b:\n    repo: o/r\n    prompt: y\n"
+ZERO = "Plan: 0 to add, 0 to change, 0 to destroy."
+FORGOTTEN = "task.a: was run and forgotten on "
+
+
+def _forgotten_and_declared_again(tmp_path: Path) -> Path:
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text(BOTH)
+    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    tasks.write_text(ONLY_B)
+    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    tasks.write_text(BOTH)
+    return tasks
+
+
+def test_attention_only_plan_is_not_no_changes(tmp_path: Path) -> None:
+    _forgotten_and_declared_again(tmp_path)
+    code, out, err = run(tmp_path, *SANDBOX, "plan", "--detailed-exitcode")
+    assert code == 2, (out, err)
+    assert FORGOTTEN in out
+    assert ZERO in out
+    assert "No changes." not in out
+
+
+def test_attention_only_plan_without_detailed_exitcode_exits_0(tmp_path: Path) -> None:
+    _forgotten_and_declared_again(tmp_path)
+    code, out, _ = run(tmp_path, *SANDBOX, "plan")
+    assert code == 0
+    assert ZERO in out
+
+
+def test_attention_only_markdown_and_json(tmp_path: Path) -> None:
+    import json
+
+    _forgotten_and_declared_again(tmp_path)
+    code, out, _ = run(tmp_path, *SANDBOX, "plan", "--format", "markdown", "--detailed-exitcode")
+    assert code == 2
+    assert ZERO in out
+    assert "No changes." not in out
+    code, out, _ = run(tmp_path, *SANDBOX, "plan", "--format", "json", "--detailed-exitcode")
+    assert code == 2
+    document = json.loads(out)
+    assert [a["key"] for a in document["needs_attention"]] == ["a"]
+    assert document["summary"]["add"] == 0
+    assert document["summary"]["changes"] is False  # applying changes nothing
+
+
+def test_attention_only_apply_repeats_the_block_and_exits_0(tmp_path: Path) -> None:
+    _forgotten_and_declared_again(tmp_path)
+    state = (tmp_path / "agenttasks.state.json").read_text()
+    code, out, err = run(tmp_path, *SANDBOX, "apply", "--yes")
+    assert code == 0, err
+    assert FORGOTTEN in out
+    assert "No changes." not in out
+    assert (tmp_path / "agenttasks.state.json").read_text() == state
