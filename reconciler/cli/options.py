@@ -176,7 +176,13 @@ def selection_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--exclude", "excludes", multiple=True, metavar="KEY", help="Not these keys (globs)."
         ),
-        click.option("--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again."),
+        click.option(
+            "--replace",
+            "replace",
+            multiple=True,
+            metavar="KEY",
+            help="Run these keys again (globs, as --target).",
+        ),
         click.option("--max-creates", callback=count, metavar="N", help="Allow up to N creates."),
         click.option(
             "--adopt-window",

@@ -15,7 +15,7 @@ from reconciler import defaults
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
 from reconciler.errors import ExitCode, UsageError
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import Options, plan
+from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import load_plan, save_plan
 from reconciler.render.common import awaits_decision
@@ -80,6 +80,7 @@ def make_plan(
 ) -> tuple[Plan, datetime]:
     """Refresh from the API and plan; returns the plan and the server time it was made at."""
     options = selection.options(ctx.options.post_timeout)
+    check_selection(options, work.desired, work.state)  # before any request
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)

@@ -200,3 +200,65 @@ def test_attention_only_apply_repeats_the_block_and_exits_0(tmp_path: Path) -> N
     assert FORGOTTEN in out
     assert "No changes." not in out
     assert (tmp_path / "agenttasks.state.json").read_text() == state
+
+
+# d. --target matching nothing and --replace of an unknown key are one-line usage errors;
+# --replace takes globs as --target does.
+
+THREE = (
+    "version: 1\ntasks:\n"
+    "  fix-login:\n    repo: o/r\n    prompt: x\n"
+    "  fix-search:\n    repo: o/r\n    prompt: y\n"
+    "  tidy-readme:\n    repo: o/r\n    prompt: z\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("plan", "--target", "fix-logni"),
+            "Error: --target 'fix-logni' matches no declared or tracked key (3 declared);"
+            " did you mean 'fix-login'?",
+        ),
+        (
+            ("apply", "--yes", "--target", "zzz*"),
+            "Error: --target 'zzz*' matches no declared or tracked key (3 declared)",
+        ),
+        (
+            ("plan", "--replace", "tidy-readem"),
+            "Error: --replace 'tidy-readem' matches no declared key (3 declared);"
+            " did you mean 'tidy-readme'?",
+        ),
+        (
+            ("apply", "--yes", "--replace", "nothing-*"),
+            "Error: --replace 'nothing-*' matches no declared key (3 declared)",
+        ),
+    ],
+)
+def test_selection_matching_nothing_is_an_error(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "tasks.yaml").write_text(THREE)
+    assert run(tmp_path, *SANDBOX, *args) == (1, "", message + "\n")
+    assert not (tmp_path / "agenttasks.state.json").exists()
+
+
+def test_replace_takes_globs(tmp_path: Path) -> None:
+    (tmp_path / "tasks.yaml").write_text(THREE)
+    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    code, out, err = run(tmp_path, *SANDBOX, "plan", "--replace", "fix-*")
+    assert code == 0, err
+    assert "Plan: 2 to add, 0 to change, 0 to destroy, 2 to forget." in out
+    assert "task.fix-login will be re-run" in out
+    assert "task.fix-search will be re-run" in out
+    assert "tidy-readme will be" not in out
+
+
+def test_target_of_a_tracked_key_no_longer_declared_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "tasks.yaml").write_text(THREE)
+    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    (tmp_path / "tasks.yaml").write_text(THREE.split("  tidy-readme:")[0])
+    code, out, err = run(tmp_path, *SANDBOX, "plan", "--target", "tidy-readme")
+    assert code == 0, err
+    assert "task.tidy-readme will be forgotten" in out
