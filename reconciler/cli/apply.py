@@ -14,6 +14,7 @@ from reconciler.cli.options import (
     file_option,
     format_option,
     lock_timeout_option,
+    seconds,
     selection_options,
     state_option,
 )
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 @click.option("--yes", is_flag=True, help="Apply without asking.")
 @click.option(
     "--min-interval",
-    default=defaults.MIN_INTERVAL,
+    default=str(defaults.MIN_INTERVAL),
+    callback=seconds(positive=False),
     show_default=True,
     metavar="S",
     help="Between POSTs.",
@@ -39,7 +41,12 @@ if TYPE_CHECKING:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed create.")
 @click.option("--wait", is_flag=True, help="Follow the tasks this apply touched until they end.")
 @click.option(
-    "--timeout", default=defaults.WAIT_TIMEOUT, show_default=True, metavar="S", help="For --wait."
+    "--timeout",
+    default=str(defaults.WAIT_TIMEOUT),
+    callback=seconds(positive=False),
+    show_default=True,
+    metavar="S",
+    help="For --wait.",
 )
 @lock_timeout_option
 @selection_options

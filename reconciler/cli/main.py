@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,9 @@ if TYPE_CHECKING:
     metavar="S",
     help="POST read timeout.",
 )
-@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option(
+    "--no-color", is_flag=True, help="Never colour the output; so does a non-empty NO_COLOR."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each request; show tracebacks of bugs.")
 @click.pass_context
 def cli(
@@ -71,7 +73,7 @@ def cli(
 
     Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
     """
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = colour_wanted(no_color=no_color, environ=os.environ, tty=sys.stdout.isatty())
     ctx.obj = GlobalOptions(
         api_url=api_url,
         api_version=api_version,
@@ -80,6 +82,12 @@ def cli(
         color=color,
         verbose=verbose,
     )
+
+
+def colour_wanted(*, no_color: bool, environ: Mapping[str, str], tty: bool) -> bool:
+    """Colour on a terminal, unless ``--no-color`` or a non-empty ``NO_COLOR`` (no-color.org: an
+    empty value does not count)."""
+    return tty and not no_color and not environ.get("NO_COLOR")
 
 
 @cli.command()
@@ -123,7 +131,11 @@ def demo_command(ctx: click.Context) -> int:
     type=click.Path(path_type=Path),
     help="Save the plan for apply PLANFILE (0600); overwrites only an earlier saved plan.",
 )
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when changes are pending, a create is unconfirmed, or a key needs attention.",
+)
 @selection_options
 @click.pass_context
 def plan_command(
@@ -169,7 +181,12 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 @click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
 @click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
 @click.option(
-    "--timeout", default=defaults.WAIT_TIMEOUT, show_default=True, metavar="S", help="For --wait."
+    "--timeout",
+    default=str(defaults.WAIT_TIMEOUT),
+    callback=seconds(positive=False),
+    show_default=True,
+    metavar="S",
+    help="For --wait.",
 )
 @click.pass_context
 def status_command(

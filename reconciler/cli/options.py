@@ -46,6 +46,19 @@ def seconds(*, positive: bool) -> Callback:
     return check
 
 
+def count(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A whole number from 0 (``--max-creates 0`` allows no create), as one ``Error:`` line."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise UsageError(f"{param.opts[-1]} takes a whole number from 0, not {value!r}")
+    return number
+
+
 def port(ctx: click.Context, param: click.Parameter, value: str) -> int:
     """A TCP port to listen on: 0 (any free port) to 65535."""
     try:
@@ -163,8 +176,14 @@ def selection_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--exclude", "excludes", multiple=True, metavar="KEY", help="Not these keys (globs)."
         ),
-        click.option("--replace", "replace", multiple=True, metavar="KEY", help="Run KEY again."),
-        click.option("--max-creates", type=int, metavar="N", help="Allow up to N creates."),
+        click.option(
+            "--replace",
+            "replace",
+            multiple=True,
+            metavar="KEY",
+            help="Run these keys again (globs, as --target).",
+        ),
+        click.option("--max-creates", callback=count, metavar="N", help="Allow up to N creates."),
         click.option(
             "--adopt-window",
             default=defaults.ADOPT_WINDOW,

@@ -17,9 +17,10 @@ from reconciler import defaults
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
 from reconciler.errors import ExitCode, UsageError
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import Options, plan
+from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import is_saved_plan, load_plan, save_plan
+from reconciler.render.common import awaits_decision
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
@@ -81,6 +82,7 @@ def make_plan(
 ) -> tuple[Plan, datetime]:
     """Refresh from the API and plan; returns the plan and the server time it was made at."""
     options = selection.options(ctx.options.post_timeout)
+    check_selection(options, work.desired, work.state)  # before any request
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)
@@ -109,8 +111,7 @@ def render(
 
 
 def _exit_code(result: Plan, detailed: bool) -> ExitCode:
-    pending = result.counts.changes or bool(result.unresolved)
-    return ExitCode.CHANGES if detailed and pending else ExitCode.OK
+    return ExitCode.CHANGES if detailed and awaits_decision(result) else ExitCode.OK
 
 
 def run_plan(

@@ -7,12 +7,14 @@ another, so the plan depends neither on the YAML's order nor on the listings' (D
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from fnmatch import fnmatchcase
 
 from reconciler import defaults
-from reconciler.errors import StateConflict, TooManyCreates
+from reconciler.errors import StateConflict, TooManyCreates, UsageError
 from reconciler.models import Desired, DesiredTask, OnChange, RemoteTask
 from reconciler.plan.liveview import drift, statuses
 from reconciler.plan.model import Action, Attention, Kind, Plan, sort_actions
@@ -42,8 +44,37 @@ class Options:
 
     def selects(self, key: str) -> bool:
         """Whether ``--target``/``--exclude`` leave ``key`` in the plan."""
-        wanted = not self.targets or any(fnmatchcase(key, t) for t in self.targets)
-        return wanted and not any(fnmatchcase(key, e) for e in self.excludes)
+        wanted = not self.targets or matches(key, self.targets)
+        return wanted and not matches(key, self.excludes)
+
+    def replaces(self, key: str) -> bool:
+        """Whether ``--replace`` names ``key`` (globs, as ``--target``)."""
+        return matches(key, self.replace)
+
+
+def matches(key: str, patterns: Iterable[str]) -> bool:
+    """The one rule of ``--target``, ``--exclude`` and ``--replace``: shell globs (``*``, ``?``,
+    ``[...]``), case-sensitive, over the whole key."""
+    return any(fnmatchcase(key, pattern) for pattern in patterns)
+
+
+def check_selection(options: Options, desired: Desired, state: State) -> None:
+    """Refuse a ``--target`` matching no declared or tracked key, and a ``--replace`` matching
+    no declared key: silently planning nothing (or not re-running) would read as success."""
+    declared = sorted(desired.tasks)
+    known = sorted(set(declared) | set(state.tasks) | set(state.intents))
+    checks = (
+        ("--target", options.targets, known, "no declared or tracked key"),
+        ("--replace", tuple(sorted(options.replace)), declared, "no declared key"),
+    )
+    for option, patterns, keys, what in checks:
+        for pattern in patterns:
+            if not any(matches(key, (pattern,)) for key in keys):
+                close = get_close_matches(pattern, keys, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise UsageError(
+                    f"{option} {pattern!r} matches {what} ({len(declared)} declared){hint}"
+                )
 
 
 @dataclass
@@ -111,7 +142,7 @@ def _resolve_intent(run: _Run, key: str, intent: Intent) -> bool:
 
 def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
     tombstone = run.state.tombstones.get(key)
-    if tombstone and key not in run.options.replace:
+    if tombstone and not run.options.replaces(key):
         when = tombstone.forgotten_at.date().isoformat()
         run.attention.append(
             Attention(key, f"was run and forgotten on {when}; use --replace {key} to run it again")
@@ -216,7 +247,7 @@ def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
             note = f"{changed}, but on_change: ignore keeps task {record.task_id}"
             run.actions.append(_unchanged(key, record, remote, note))
         return
-    if key in run.options.replace:
+    if run.options.replaces(key):
         run.actions.append(_new_task(key, Kind.RERUN, task, record, "--replace", remote=remote))
         return
     if remote is not None:
@@ -295,6 +326,7 @@ def plan(
 ) -> Plan:
     """Decide every key's action (DESIGN §4); raise on an ambiguous intent, on unconfirmed creates
     of another token user, or on too many creates."""
+    check_selection(options, desired, state)
     check_user(state, remote.user_id)
     run = _Run(desired, state, remote, now, options, known=set(state.known_task_ids))
     settled = {

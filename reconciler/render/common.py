@@ -58,14 +58,21 @@ def summary_sentence(counts: Counts) -> str:
     return f"Plan: {imported}{counts.added} to add, 0 to change, 0 to destroy{forgotten}."
 
 
+def awaits_decision(plan: Plan) -> bool:
+    """Whether the plan is more than "no changes": something to apply, an unconfirmed create, or
+    a key that needs attention. ``plan --detailed-exitcode`` exits 2 exactly then."""
+    return plan.counts.changes or bool(plan.unresolved) or bool(plan.attention)
+
+
 def outcome_line(plan: Plan) -> str:
     """The summary sentence, or the no-changes line when applying would do nothing at all.
 
-    A plan with unconfirmed creates is not "no changes" (``--detailed-exitcode`` exits 2 for it),
-    so it keeps the sentence even when every count is zero.
+    A plan with unconfirmed creates or a "Needs attention" block is not "no changes"
+    (``--detailed-exitcode`` exits 2 for it, DESIGN §4), so it keeps the sentence even when every
+    count is zero.
     """
     counts = plan.counts
-    if not counts.changes and not plan.unresolved:
+    if not awaits_decision(plan):
         return NO_CHANGES
     return summary_sentence(counts)
 

@@ -19,7 +19,7 @@ _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 def valid_repository(owner: str, repo: str) -> bool:
     """Whether ``owner/repo`` is a name GitHub could have."""
-    if not _OWNER.match(owner) or not _REPO.match(repo):
+    if not _OWNER.fullmatch(owner) or not _REPO.fullmatch(repo):
         return False
     return repo not in (".", "..") and not repo.lower().endswith(".git")
 

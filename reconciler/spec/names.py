@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+# Checked with fullmatch: with match, "$" also matches before a trailing newline.
 KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 _KEY = re.compile(KEY_PATTERN)
 # GitHub logins: letters, digits and single hyphens, at most 39 characters, no leading hyphen.
@@ -18,7 +19,7 @@ _REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 def key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid task key, or None."""
-    if _KEY.match(key):
+    if _KEY.fullmatch(key):
         return None
     return (
         "task key must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a"
@@ -32,9 +33,9 @@ def repo_problem(repo: str) -> str | None:
     if len(parts) != 2:
         return "repository must be owner/name with exactly one '/'"
     owner, name = parts
-    if not _OWNER.match(owner):
+    if not _OWNER.fullmatch(owner):
         return "repository owner must be 1-39 ASCII letters, digits or '-', not starting with '-'"
-    if not _REPO_NAME.match(name):
+    if not _REPO_NAME.fullmatch(name):
         return "repository name must be 1-100 ASCII letters, digits, '.', '_' or '-'"
     if name in {".", ".."}:
         return "repository name cannot be '.' or '..'"

@@ -115,7 +115,7 @@ class LocalBackend:
                 self._real, self._encode(state).encode(), point=failpoints.BETWEEN_TEMP_AND_RENAME
             )
         except OSError as error:
-            where = error.filename2 or error.filename
+            where = error.filename2 or error.filename or self.path
             kept = f"it still holds serial {before}" if unchanged else "it was not created"
             raise StateError(
                 f"cannot save state file {self.path} ({error.strerror}: {where}); {kept}"
