@@ -43,7 +43,7 @@ def project(tmp_path: Path) -> Path:
 
 def _state(project: Path) -> bytes:
     """A state file, saved once through apply."""
-    code, _, err = run(project, "apply", "--yes")
+    code, _, err = run(project, "apply", "--yes", "--min-interval", "0")
     assert code == 0, err
     return (project / "agenttasks.state.json").read_bytes()
 
@@ -54,7 +54,9 @@ def test_the_state_and_its_backup_are_never_overwritten(project: Path, name: str
     (project / "tasks.yaml").write_text(
         (project / "tasks.yaml").read_text().replace("Add a regression test.", "Add two tests.")
     )
-    assert run(project, "apply", "--yes")[0] == 0  # a second save makes the backup
+    assert (
+        run(project, "apply", "--yes", "--min-interval", "0")[0] == 0
+    )  # a second save: the backup
     before = (project / name).read_bytes()
     code, out, err = run(project, "plan", "--out", name)
     assert (code, out, err) == (

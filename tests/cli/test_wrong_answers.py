@@ -161,9 +161,9 @@ FORGOTTEN = "task.a: was run and forgotten on "
 def _forgotten_and_declared_again(tmp_path: Path) -> Path:
     tasks = tmp_path / "tasks.yaml"
     tasks.write_text(BOTH)
-    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    assert run(tmp_path, *SANDBOX, "apply", "--yes", "--min-interval", "0")[0] == 0
     tasks.write_text(ONLY_B)
-    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    assert run(tmp_path, *SANDBOX, "apply", "--yes", "--min-interval", "0")[0] == 0
     tasks.write_text(BOTH)
     return tasks
 
@@ -203,7 +203,7 @@ def test_attention_only_markdown_and_json(tmp_path: Path) -> None:
 def test_attention_only_apply_repeats_the_block_and_exits_0(tmp_path: Path) -> None:
     _forgotten_and_declared_again(tmp_path)
     state = (tmp_path / "agenttasks.state.json").read_text()
-    code, out, err = run(tmp_path, *SANDBOX, "apply", "--yes")
+    code, out, err = run(tmp_path, *SANDBOX, "apply", "--yes", "--min-interval", "0")
     assert code == 0, err
     assert FORGOTTEN in out
     assert "No changes." not in out
@@ -254,7 +254,7 @@ def test_selection_matching_nothing_is_an_error(
 
 def test_replace_takes_globs(tmp_path: Path) -> None:
     (tmp_path / "tasks.yaml").write_text(THREE)
-    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    assert run(tmp_path, *SANDBOX, "apply", "--yes", "--min-interval", "0")[0] == 0
     code, out, err = run(tmp_path, *SANDBOX, "plan", "--replace", "fix-*")
     assert code == 0, err
     assert "Plan: 2 to add, 0 to change, 0 to destroy, 2 to forget." in out
@@ -265,7 +265,7 @@ def test_replace_takes_globs(tmp_path: Path) -> None:
 
 def test_target_of_a_tracked_key_no_longer_declared_is_fine(tmp_path: Path) -> None:
     (tmp_path / "tasks.yaml").write_text(THREE)
-    assert run(tmp_path, *SANDBOX, "apply", "--yes")[0] == 0
+    assert run(tmp_path, *SANDBOX, "apply", "--yes", "--min-interval", "0")[0] == 0
     (tmp_path / "tasks.yaml").write_text(THREE.split("  tidy-readme:")[0])
     code, out, err = run(tmp_path, *SANDBOX, "plan", "--target", "tidy-readme")
     assert code == 0, err

@@ -74,7 +74,7 @@ def test_a_directory_with_only_other_files_still_says_so(project: Project) -> No
 def test_apply_refuses_too_and_keeps_the_state(project: Project) -> None:
     project.write({"conf/a.yaml": TASK.format(key="a"), "conf/b.yaml": TASK.format(key="b")})
     sandbox = ("--api-url", "sandbox:sandbox.json?speed=1000")
-    assert project.run(*sandbox, "apply", "--yes", "-f", "conf").code == 0
+    assert project.run(*sandbox, "apply", "--yes", "--min-interval", "0", "-f", "conf").code == 0
     state = project.root / "conf" / "agenttasks.state.json"
     before = state.read_bytes()
     (project.root / "conf" / "b.yaml").rename(project.root / "b.yaml")
