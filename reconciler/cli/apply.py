@@ -17,6 +17,7 @@ from reconciler.cli.options import (
     seconds,
     selection_options,
     state_option,
+    wait_timeout_option,
 )
 
 if TYPE_CHECKING:
@@ -40,14 +41,7 @@ if TYPE_CHECKING:
 @click.option("--max-create-rate", metavar="R", help="e.g. 80/min,500/h (default), or off.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failed create.")
 @click.option("--wait", is_flag=True, help="Follow the tasks this apply touched until they end.")
-@click.option(
-    "--timeout",
-    default=str(defaults.WAIT_TIMEOUT),
-    callback=seconds(positive=False),
-    show_default=True,
-    metavar="S",
-    help="For --wait.",
-)
+@wait_timeout_option
 @lock_timeout_option
 @selection_options
 @click.pass_context

@@ -25,6 +25,7 @@ from reconciler.cli.options import (
     seconds,
     selection_options,
     state_option,
+    wait_timeout_option,
 )
 from reconciler.commands.context import GlobalOptions
 from reconciler.errors import AgentTasksError, ExitCode, SpecError
@@ -180,14 +181,7 @@ def show_command(ctx: click.Context, planfile: Path, fmt: str) -> int:
 @format_option("text", "json")
 @click.option("--check", is_flag=True, help="Exit 3 if a task ended badly or needs a person.")
 @click.option("--wait", is_flag=True, help="Follow every tracked task until each ends.")
-@click.option(
-    "--timeout",
-    default=str(defaults.WAIT_TIMEOUT),
-    callback=seconds(positive=False),
-    show_default=True,
-    metavar="S",
-    help="For --wait.",
-)
+@wait_timeout_option
 @click.pass_context
 def status_command(
     ctx: click.Context,

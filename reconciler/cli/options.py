@@ -196,3 +196,15 @@ def selection_options(f: Callable[..., int]) -> Callable[..., int]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def wait_timeout_option(f: click.decorators.FC) -> click.decorators.FC:
+    """``--timeout`` of ``--wait`` (apply and status)."""
+    return click.option(
+        "--timeout",
+        default=str(defaults.WAIT_TIMEOUT),
+        callback=seconds(positive=False),
+        show_default=True,
+        metavar="S",
+        help="For --wait.",
+    )(f)
