@@ -195,20 +195,8 @@ def test_only_the_actions_token_reaches_the_repository(sb: Sandbox) -> None:
 
 
 def test_apply_and_plan_keep_their_state_on_the_branch(tmp_path: Path) -> None:
-    (tmp_path / "tasks.yaml").write_text(
-        "version: 1\ndefaults:\n  repo: octo/web\ntasks:\n"
-        + "".join(f"  t{n}:\n    prompt: Task number {n}.\n" for n in range(3)),
-        encoding="utf-8",
-    )
-    out: list[str] = []
-    ctx = Context(
-        GlobalOptions(api_url=f"sandbox:{tmp_path / 'sb.json'}?speed=1000"),
-        {"GITHUB_REPOSITORY": REPO},
-        out.append,
-        out=out.append,
-    )
+    ctx, files, out = _project(tmp_path)
     state = f"github:{BRANCH}:{PATH}"
-    files = [tmp_path / "tasks.yaml"]
     applied = run_apply(
         ctx,
         files=files,
