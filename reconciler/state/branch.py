@@ -26,6 +26,7 @@ from reconciler.state.format import Encoder, State, decode
 from reconciler.state.holder import RemoteHolder, ci_fields
 from reconciler.state.lease import LEASE, expired, new_holder, read_holder, record, renewal
 from reconciler.state.location import GithubFile
+from reconciler.state.lockwait import LockWait
 from reconciler.wallclock import utc_now
 
 POLL_SECONDS = 2.0
@@ -157,8 +158,14 @@ class BranchBackend:
         run_url: str | None,
         on_wait: Callable[[str], None] | None,
     ) -> BranchLease:
-        deadline = None if timeout is None else self._clock() + timeout
-        told = False
+        waiting = LockWait(
+            f"state {self.location}",
+            timeout=timeout,
+            on_wait=on_wait,
+            clock=self._clock,
+            sleep=self._sleep,
+            poll=self._poll,
+        )
         tried: dict[str, RemoteHolder] = {}
         while True:
             head = self._git.head(self.branch)
@@ -178,22 +185,7 @@ class BranchBackend:
                     written = self._git.file(new, self.path) if head else None
                     return BranchLease(self, mine, new, written)
                 continue  # someone moved the branch first: look again
-            who = f"({holder.describe()})"
-            if deadline is None:
-                raise StateConflict(
-                    f"state {self.location} is locked {who}; retry when it has finished,"
-                    " or wait for it with --lock-timeout S"
-                )
-            left = deadline - self._clock()
-            if left <= 0:
-                raise StateConflict(
-                    f"state {self.location} is still locked after {timeout:g}s {who};"
-                    " retry when it has finished"
-                )
-            if on_wait is not None and not told:
-                on_wait(f"Waiting up to {timeout:g}s for the lock on {self.location} {who}")
-                told = True
-            self._sleep(min(self._poll, left))
+            waiting.held_by(f"({holder.describe()})", where=self.location)
 
     def _release(self, lease: BranchLease) -> None:
         message = f"agenttasks {lease.holder.command}: unlock {self.path}{run_note(lease.holder)}"

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import StateConflict, StateError
 from reconciler.state.holder import Holder
+from reconciler.state.lockwait import LockWait
 from reconciler.wallclock import utc_now
 
 if TYPE_CHECKING:
@@ -172,25 +173,16 @@ class StateLock:
             os.close(fd)
 
     def _wait(self, fd: int) -> None:
-        deadline = None if self._timeout is None else self._clock() + self._timeout
-        told = False
+        waiting = LockWait(
+            f"state file {self.path}",
+            timeout=self._timeout,
+            on_wait=self._on_wait,
+            clock=self._clock,
+            sleep=self._sleep,
+            poll=POLL_SECONDS,
+        )
         while not _try_flock(fd, self.lock_file):
-            who = _who(fd, self.lock_file)
-            if deadline is None:
-                raise StateConflict(
-                    f"state file {self.path} is locked {who}; retry when it has finished,"
-                    " or wait for it with --lock-timeout S"
-                )
-            left = deadline - self._clock()
-            if left <= 0:
-                raise StateConflict(
-                    f"state file {self.path} is still locked after {self._timeout:g}s {who};"
-                    " retry when it has finished"
-                )
-            if self._on_wait is not None and not told:
-                self._on_wait(f"Waiting up to {self._timeout:g}s for the lock on {self.path} {who}")
-                told = True
-            self._sleep(min(POLL_SECONDS, left))
+            waiting.held_by(_who(fd, self.lock_file), where=str(self.path))
 
 
 def force_unlock(path: Path, lock_id: str) -> str:

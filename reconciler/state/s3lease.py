@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from reconciler.errors import ConfigError, StateConflict, StateError
+from reconciler.errors import ConfigError, StateError
 from reconciler.state.holder import RemoteHolder
 from reconciler.state.lease import expired, new_holder, read_holder, record, renewal
+from reconciler.state.lockwait import LockWait
 from reconciler.state.s3store import Refused
 
 if TYPE_CHECKING:
@@ -80,8 +81,14 @@ class S3Lease:
 
     def _take(self) -> None:
         backend, store = self._backend, self._backend._store
-        deadline = None if self._timeout is None else backend._clock() + self._timeout
-        told = False
+        waiting = LockWait(
+            f"state {backend.location}",
+            timeout=self._timeout,
+            on_wait=self._on_wait,
+            clock=backend._clock,
+            sleep=backend._sleep,
+            poll=backend.poll,
+        )
         mine: RemoteHolder | None = None
         while True:
             got = store.get(backend.lock_key)
@@ -115,23 +122,8 @@ class S3Lease:
                 if current is not None
                 else f"aws s3 rm {backend.lock_location}"
             )
-            if deadline is None:
-                raise StateConflict(
-                    f"state {backend.location} is locked {who}; retry when it has finished, or"
-                    f" wait for it with --lock-timeout S; if its holder is gone: {unlock}"
-                )
-            left = deadline - backend._clock()
-            if left <= 0:
-                raise StateConflict(
-                    f"state {backend.location} is still locked after {self._timeout:g}s {who};"
-                    f" retry when it has finished; if its holder is gone: {unlock}"
-                )
-            if self._on_wait is not None and not told:
-                self._on_wait(
-                    f"Waiting up to {self._timeout:g}s for the lock on {backend.location} {who}"
-                )
-                told = True
-            backend._sleep(min(backend.poll, left))
+            then = f"; if its holder is gone: {unlock}"
+            waiting.held_by(who, where=backend.location, then=then)
 
     def renew_if_due(self, now: datetime | None) -> None:
         """Past half its lease (the store's time of the last save), extend the lock's lease.
