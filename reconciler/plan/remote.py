@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
 from reconciler.spec.digest import normalise_prompt
+from reconciler.spec.matching import MATCHED_FIELDS, answered_as
 from reconciler.state.format import Intent
 
 LOOKBACK = timedelta(minutes=5)
@@ -109,19 +110,24 @@ def recordless_since(now: datetime, adopt_window: timedelta) -> datetime:
 
 def first_session_mismatch(body: RequestBody, detail: TaskDetail) -> str | None:
     """The first field of ``body`` the task's first session was not started with, or None when it
-    was started from ``body``; a field the body leaves out matches anything."""
+    was started from ``body``; a field the body leaves out matches anything, and each declared one
+    is compared by the one tolerant rule (``spec/matching.py``)."""
     if not detail.sessions:
         return "prompt"
     first = min(detail.sessions, key=lambda s: s.created_at)
     if first.prompt is None or normalise_prompt(first.prompt) != body.prompt:
         return "prompt"
-    for name in ("base_ref", "head_ref", "model"):
-        wanted = getattr(body, name)
-        if wanted is not None and getattr(first, name) != wanted:
-            return name
     agent = detail.custom_agent.id if detail.custom_agent else None
-    if body.custom_agent is not None and agent != body.custom_agent:
-        return "custom_agent"
+    answered = {
+        "base_ref": first.base_ref,
+        "head_ref": first.head_ref,
+        "model": first.model,
+        "custom_agent": agent,
+    }
+    for name in MATCHED_FIELDS:
+        wanted = getattr(body, name)
+        if wanted is not None and not answered_as(name, wanted, answered[name]):
+            return name
     return None
 
 

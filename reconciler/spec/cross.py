@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from itertools import combinations
+from collections.abc import Callable
+from itertools import combinations, product
 
 from reconciler.errors import Position, Problem
 from reconciler.models import DesiredTask
+from reconciler.spec.matching import MATCHED_FIELDS, lookup_values, probe_values
 
-MATCHED_FIELDS = ("base_ref", "head_ref", "model", "custom_agent")
+Entry = Callable[[str, str], tuple[tuple[str, str], ...]]
+# Every subset of the matched fields: the shapes a task's declared fields can take.
+_SHAPES = tuple(
+    frozenset(c) for n in range(len(MATCHED_FIELDS) + 1) for c in combinations(MATCHED_FIELDS, n)
+)
 
 
 def _duplicate_keys(tasks: list[DesiredTask]) -> list[Problem]:
@@ -25,31 +30,49 @@ def _duplicate_keys(tasks: list[DesiredTask]) -> list[Problem]:
     return problems
 
 
-def _indistinguishable(a: DesiredTask, b: DesiredTask) -> bool:
-    """Tasks that matching (DESIGN §4) could not tell apart: a field only one declares matches."""
-    for name in MATCHED_FIELDS:
-        left, right = getattr(a.body, name), getattr(b.body, name)
-        if left is not None and right is not None and left != right:
-            return False
-    return True
+def _entries(task: DesiredTask, fields: frozenset[str], entry: Entry) -> list[tuple[object, ...]]:
+    """``task``'s values of ``fields``, each as every index entry ``entry`` gives it."""
+    names = sorted(fields)
+    return [
+        tuple(zip(names, values, strict=True))
+        for values in product(*(entry(n, getattr(task.body, n)) for n in names))
+    ]
 
 
 def _lookalikes(tasks: list[DesiredTask]) -> list[Problem]:
-    groups: dict[tuple[str, str], list[DesiredTask]] = defaultdict(list)
-    for task in tasks:
-        groups[(task.repo_key, task.body.prompt)].append(task)
+    """Each task recovery could not tell apart from an earlier one (DESIGN §4): same repository
+    and prompt, and every field both declare could be answered the same (``spec/matching.py``).
+
+    Linear, not pairwise (a hostile file of thousands of tasks with one prompt must not take
+    minutes): each task is filed under every subset of the fields it declares, and looked up, for
+    each shape an earlier task may have, under the fields the two share.
+    """
+    seen: dict[tuple[object, ...], DesiredTask] = {}
     problems = []
-    for group in groups.values():
-        for a, b in combinations(sorted(group, key=lambda t: t.position), 2):
-            if a.key != b.key and _indistinguishable(a, b):
-                problems.append(
-                    Problem(
-                        b.position,
-                        f"task '{b.key}' cannot be told apart from '{a.key}' ({a.position}):"
-                        " same repository and prompt, and no field both set"
-                        f" ({', '.join(MATCHED_FIELDS)}) differs",
-                    )
+    for task in sorted(tasks, key=lambda t: t.position):
+        group = (task.repo_key, task.body.prompt)
+        declared = frozenset(f for f in MATCHED_FIELDS if getattr(task.body, f) is not None)
+        earlier = [
+            seen[key]
+            for shape in _SHAPES
+            for entry in _entries(task, shape & declared, probe_values)
+            if (key := (group, shape, shape & declared, entry)) in seen
+            and seen[key].key != task.key
+        ]
+        if earlier:
+            first = min(earlier, key=lambda t: t.position)
+            problems.append(
+                Problem(
+                    task.position,
+                    f"task '{task.key}' cannot be told apart from '{first.key}'"
+                    f" ({first.position}): same repository and prompt, and no field both set"
+                    f" ({', '.join(MATCHED_FIELDS)}) differs",
                 )
+            )
+        for shared in _SHAPES:
+            if shared <= declared:
+                for entry in _entries(task, shared, lookup_values):
+                    seen.setdefault((group, declared, shared, entry), task)
     return problems
 
 

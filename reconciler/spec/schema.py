@@ -29,6 +29,21 @@ def _check_repo(value: str) -> str:
 Repo = Annotated[
     str, AfterValidator(_check_repo), Field(json_schema_extra={"pattern": REPO_PATTERN})
 ]
+
+
+def _check_filled(value: str) -> str:
+    # An empty base_ref/model/... is sent, the server fills in its default, and matching (DESIGN
+    # §4) can then never find the task again: a lost answer or a lost state would duplicate it.
+    if not value.strip():
+        raise PydanticCustomError(
+            "blank", "is empty; leave the field out to let GitHub choose its default"
+        )
+    return value
+
+
+Filled = Annotated[
+    str, AfterValidator(_check_filled), Field(min_length=1, json_schema_extra={"pattern": r"\S"})
+]
 TaskKey = Annotated[str, Field(pattern=KEY_PATTERN)]
 RetryOn = Literal["failed", "timed_out", "cancelled"]
 
@@ -67,18 +82,18 @@ class _TaskFields(_FileModel):
     repo: Repo | None = Field(
         default=None, description="The repository the task runs in, as owner/name."
     )
-    base_ref: str | None = Field(
+    base_ref: Filled | None = Field(
         default=None, description="The branch the agent starts from and opens its pull request on."
     )
-    head_ref: str | None = Field(
+    head_ref: Filled | None = Field(
         default=None,
         description="An existing branch to commit to (with base_ref: the open pull request"
         " head_ref -> base_ref) instead of a new branch.",
     )
-    model: str | None = Field(
+    model: Filled | None = Field(
         default=None, description="The model to run, e.g. claude-sonnet-4.6; default: automatic."
     )
-    custom_agent: str | None = Field(
+    custom_agent: Filled | None = Field(
         default=None,
         description="A custom agent id: the file name of .github/agents/NAME.agent.md without"
         " its extension.",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.github.endpoints import ListParams
-from reconciler.models import RemoteSession, TaskDetail
+from reconciler.models import CustomAgent, RemoteSession, TaskDetail
 from reconciler.plan.remote import (
     LOOKBACK,
     Matches,
@@ -85,7 +85,11 @@ def test_a_field_the_body_leaves_out_matches_anything_a_field_it_sets_must_match
         ({"base_ref": "release"}, "base_ref"),
         ({"head_ref": "feature"}, "head_ref"),
         ({"model": "another-model"}, "model"),
-        ({"custom_agent": "reviewer"}, "custom_agent"),
+        # The answer names no custom agent: a field missing from an answer cannot contradict.
+        ({"custom_agent": "reviewer"}, None),
+        # Tolerated normalisations (spec/matching.py): a ref's long spelling, a pinned model.
+        ({"base_ref": "refs/heads/main"}, None),
+        ({"model": "auto"}, "model"),
     ],
 )
 def test_the_first_session_names_the_first_field_it_differs_in(
@@ -95,6 +99,29 @@ def test_the_first_session_names_the_first_field_it_differs_in(
     spec = declared("k", prompt="Fix the login button.", **fields)
     assert first_session_mismatch(spec.body, started) == differs
     assert first_session_matches(spec.body, started) is (differs is None)
+
+
+def test_an_answer_normalised_by_github_still_matches_and_another_value_never_does() -> None:
+    t = remote_task("t1", created=NOW)
+    answered = detail(t, declared("k", prompt=K.body.prompt, model="gpt-5-2025-08-07"))
+    answered = answered.model_copy(
+        update={
+            "sessions": (answered.sessions[0].model_copy(update={"base_ref": "refs/heads/main"}),),
+            "custom_agent": CustomAgent(id="reviewer"),
+        }
+    )
+    body = declared("k", prompt=K.body.prompt, base_ref="main", model="gpt-5").body
+    assert first_session_mismatch(body, answered) is None
+    for field, value, differs in [
+        ("base_ref", "release", "base_ref"),
+        ("model", "gpt-5-mini", "model"),
+        ("model", "gpt-5-2025", "model"),
+        ("custom_agent", "another", "custom_agent"),
+    ]:
+        other = body.model_copy(update={field: value, "custom_agent": "reviewer"})
+        if field == "custom_agent":
+            other = body.model_copy(update={field: value})
+        assert first_session_mismatch(other, answered) == differs
 
 
 def test_another_prompt_or_no_session_is_a_prompt_mismatch() -> None:

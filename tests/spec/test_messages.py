@@ -106,6 +106,20 @@ CASES: dict[str, tuple[str, list[str]]] = {
             " custom_agent) differs"
         ],
     ),
+    "empty or blank fields the server would fill in (recovery could never match them)": (
+        "version: 1\ndefaults:\n  head_ref: ' '\ntasks:\n  a:\n    repo: o/r\n    prompt: x\n"
+        "    base_ref: ''\n    model: \"\\t\"\n    custom_agent: ''\n",
+        [
+            f"tasks.yaml:{where}: {field}: is empty; leave the field out to let GitHub choose"
+            " its default"
+            for where, field in [
+                ("3:13", "defaults.head_ref"),
+                ("8:15", "tasks.a.base_ref"),
+                ("9:12", "tasks.a.model"),
+                ("10:19", "tasks.a.custom_agent"),
+            ]
+        ],
+    ),
     "every problem of a file at once": (
         "version: 1\ndefaults:\n  repo: a/b/c\ntasks:\n  a:\n    prompt: ''\n"
         "  b:\n    repo: o/r\n    prompt: x\n    base_ref: 3\n",
@@ -130,6 +144,37 @@ def test_two_distinct_tasks_in_one_repository_are_valid(project: Project) -> Non
     yaml += "  b:\n    repo: o/r\n    prompt: same\n    base_ref: dev\n"
     outcome = project.validate(yaml)
     assert (outcome.code, outcome.out, outcome.err) == (0, "2 tasks in 1 repository: valid.\n", "")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "lookalike"),
+    [
+        ("base_ref: main", "base_ref: refs/heads/main", True),
+        ("model: gpt-5", "model: gpt-5-2025-08-07", True),
+        ("model: gpt-5", "model: gpt-5-mini", False),
+        ("model: claude-sonnet-4", "model: claude-sonnet-4-5", False),
+        ("head_ref: a", "model: m", True),
+    ],
+)
+def test_tasks_recovery_could_not_tell_apart_by_the_tolerant_rule(
+    project: Project, first: str, second: str, lookalike: bool
+) -> None:
+    """An answer GitHub may normalise (DESIGN §4) could be either task: refused, like equal ones."""
+    yaml = HEAD + f"  a:\n    repo: o/r\n    prompt: same\n    {first}\n"
+    yaml += f"  b:\n    repo: o/r\n    prompt: same\n    {second}\n"
+    outcome = project.validate(yaml)
+    assert outcome.code == (1 if lookalike else 0)
+    assert ("task 'b' cannot be told apart from 'a'" in outcome.err) is lookalike
+
+
+def test_three_lookalikes_name_the_first_each_time(project: Project) -> None:
+    yaml = HEAD + "".join(f"  {k}:\n    repo: o/r\n    prompt: same\n" for k in "abc")
+    assert project.validate(yaml).problems() == [
+        f"tasks.yaml:{line}:3: task '{k}' cannot be told apart from 'a' (tasks.yaml:3:3): same"
+        " repository and prompt, and no field both set (base_ref, head_ref, model,"
+        " custom_agent) differs"
+        for line, k in [(6, "b"), (9, "c")]
+    ]
 
 
 PROMPT_FILE = HEAD + "  a:\n    repo: o/r\n    prompt_file: {}\n"
