@@ -176,6 +176,8 @@ def _recordless(run: _Run, key: str, task: DesiredTask) -> None:
                 body=task.body,
                 digest=task.digest,
                 task=found[0],
+                # The newest is run N of N: a retry policy counts the runs the state forgot.
+                attempt=len(found),
                 earlier_runs=others,
                 notes=note,
             )

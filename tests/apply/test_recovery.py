@@ -310,3 +310,40 @@ def test_a_lost_state_is_matched_whatever_the_local_clock_says(
     world.lose_state()
     assert world.apply(adopt_window="2h").code == ExitCode.OK
     world.assert_each_once()
+
+
+# Finding 8: recovery keeps the retry counter: earlier runs of the same spec count.
+
+
+def test_a_lost_state_after_the_last_allowed_run_starts_no_other(world: World) -> None:
+    retried = {"prompt": "Fix the flaky test.", "retry": {"on": ["failed"], "max_attempts": 2}}
+    world.declare({"alpha": retried})
+    for _ in range(2):  # run 1, then its re-run: both fail
+        assert world.apply().code == ExitCode.OK
+        _later(world, 30)
+        for task_id, _, _ in world.tasks():
+            world.sandbox.set_state(task_id, "failed")
+    assert len(world.tasks()) == 2
+    world.lose_state()
+    assert world.apply().code == ExitCode.OK
+    assert len(world.tasks()) == 2, "a third run of a task allowed two"
+    record = world.saved()["tasks"]["alpha"]  # type: ignore[index]
+    assert record["attempt"] == 2
+    assert len(record["earlier_runs"]) == 1
+    assert "will be re-run" not in world.plan()
+    assert world.apply().code == ExitCode.OK
+    assert len(world.tasks()) == 2
+
+
+def test_a_lost_state_after_one_failed_run_still_retries(world: World) -> None:
+    retried = {"prompt": "Fix the flaky test.", "retry": {"on": ["failed"], "max_attempts": 2}}
+    world.declare({"alpha": retried})
+    assert world.apply().code == ExitCode.OK
+    [(first, _, _)] = world.tasks()
+    world.sandbox.set_state(first, "failed")
+    _later(world, 30)
+    world.lose_state()
+    assert world.apply().code == ExitCode.OK  # imports run 1, then its one allowed re-run
+    assert world.apply().code == ExitCode.OK
+    assert len(world.tasks()) == 2
+    assert world.saved()["tasks"]["alpha"]["attempt"] == 2  # type: ignore[index]
