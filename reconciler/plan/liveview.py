@@ -28,7 +28,9 @@ def _status(state: State, action: Action) -> Status | None:
         sync = Sync.SYNCED if seen is not None else Sync.MISSING
     else:
         sync = Sync.PENDING
-    task_state = seen.state if seen is not None else record.last_state
+    # The STATE column shows the API's value: a task gone from GitHub has none, not the last one
+    # saved (a deleted task shown "queued" reads as still running, and --wait would wait for it).
+    task_state = seen.state if seen is not None else None
     url = seen.html_url if seen is not None and seen.html_url else record.html_url
     return Status(action.key, record.repo, sync, task_state, record.created_at, url, record.task_id)
 
