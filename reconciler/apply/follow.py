@@ -33,9 +33,7 @@ class Followed:
     creator_id: int | None
 
 
-def _poll(
-    client: AgentTasksClient, tasks: list[Followed], gone: set[str]
-) -> dict[str, RemoteTask]:
+def _poll(client: AgentTasksClient, tasks: list[Followed], gone: set[str]) -> dict[str, RemoteTask]:
     """Each followed task as listed; one GET for a task the listing leaves out (archived, or
     deleted: its id is then added to ``gone``, which is final)."""
     seen: dict[str, RemoteTask] = {}
@@ -70,6 +68,13 @@ def statuses(
         sync = Sync.MISSING if t.task_id in gone else Sync.SYNCED
         rows.append(Status(t.key, t.repo, sync, state, t.created_at, url, t.task_id))
     return tuple(rows)
+
+
+def poll_once(client: AgentTasksClient, tasks: list[Followed]) -> tuple[Status, ...]:
+    """The followed tasks' rows from one poll (``status`` when no plan can be made)."""
+    gone: set[str] = set()
+    seen = _poll(client, tasks, gone)
+    return statuses(tasks, seen, frozenset(gone))
 
 
 def follow(

@@ -77,3 +77,25 @@ def test_wait_follows_an_archived_task_to_its_end(world: World) -> None:
     )
     assert result.code == ExitCode.OK
     assert "3 tracked tasks: 3 done." in "\n".join(world.out)
+
+
+def test_a_typo_in_the_tasks_file_does_not_hide_the_live_states(world: World) -> None:
+    world.sandbox.set_state(_alpha(world), "failed")
+    world.file.write_text(world.file.read_text() + "    promt: typo\n", encoding="utf-8")
+    result = run_status(world.ctx, files=[world.file], state=None, fmt="text", check=True)
+    assert result.code == ExitCode.ERROR  # the tasks file's error, after the table
+    assert _row(result.out, "alpha")[2:4] == ["synced", "failed"], result.out
+    assert "3 tracked tasks: 2 done, 1 failed." in result.out
+    assert any("unknown field 'promt'" in line for line in world.err), world.err
+    assert any("from the state alone" in line for line in world.err), world.err
+    waited = run_status(
+        world.ctx,
+        files=[world.file],
+        state=None,
+        fmt="text",
+        check=False,
+        wait=True,
+        timeout=0,
+        interval=0.05,
+    )
+    assert waited.code == ExitCode.TASK_FAILED  # followed to the end, not refused for the typo
