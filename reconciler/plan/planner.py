@@ -27,6 +27,7 @@ from reconciler.plan.remote import (
     sent_at,
     settle_window,
 )
+from reconciler.plan.unseen import unseen_difference
 from reconciler.spec.schema import DEFAULT_MAX_CREATES
 from reconciler.state.format import EarlierRun, Intent, Record, State
 
@@ -99,7 +100,13 @@ def _changed_fields(record: Record, task: DesiredTask) -> str:
         return "spec changed"
     old, new = record.body.to_json(), task.body.to_json()
     names = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-    return f"{', '.join(names) or 'spec'} changed"
+    changed = f"{', '.join(names) or 'spec'} changed"
+    unseen = unseen_difference(record.body.prompt, task.body.prompt)
+    if unseen is None:
+        return changed
+    # The block would show the same text: say where it differs.
+    only = "" if names == ["prompt"] else "; the prompt"
+    return f"{changed}{only} only in characters that look the same: {unseen}"
 
 
 def intent_import(
