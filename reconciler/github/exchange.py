@@ -18,7 +18,7 @@ from reconciler.github import diagnose, endpoints
 from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
 from reconciler.github.pacing import Answer, TransportFailure
-from reconciler.github.urls import redirect_target
+from reconciler.github.urls import redact_url, redirect_target
 
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 10.0
@@ -81,9 +81,18 @@ class Exchange:
             if location is None:
                 return outcome
             try:
-                url, same_origin = redirect_target(url, location)
+                target, same_origin = redirect_target(url, location)
             except ValueError as exc:
                 raise diagnose.bad_redirect(request.method, url, str(exc)) from None
+            if not same_origin and request.body is not None:
+                # A body (a prompt) goes to the API's origin only, whatever the status code.
+                raise diagnose.bad_redirect(
+                    request.method,
+                    url,
+                    f"refused a redirect to {redact_url(target)}, which would send the request's"
+                    " body to another host",
+                )
+            url = target
             if not same_origin:
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
         raise diagnose.bad_redirect(request.method, url, f"more than {MAX_REDIRECTS} redirects")

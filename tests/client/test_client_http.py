@@ -109,6 +109,27 @@ def test_a_same_host_redirect_keeps_authorization_and_method(make_client: MakeCl
     assert json.loads(server.requests[1].content) == {"prompt": "p"}
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_post_redirected_to_another_host_is_not_sent_there(
+    make_client: MakeClient, status: int
+) -> None:
+    """The prompt goes to GitHub only: a POST's body never follows a redirect off its origin."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        location = "https://collector.example/agents/repos/o/r/tasks"
+        return httpx.Response(status, headers={"Location": location})
+
+    server = Recorder(answer)
+    with pytest.raises(TransportError) as caught:
+        make_client(transport=server.transport).create_task("o/r", RequestBody(prompt="secret"))
+    assert str(caught.value) == (
+        "POST https://api.github.com/agents/repos/o/r/tasks: refused a redirect to"
+        " https://collector.example/agents/repos/o/r/tasks, which would send the request's body"
+        " to another host."
+    )
+    assert [r.url.host for r in server.requests] == ["api.github.com"]
+
+
 def test_a_redirect_from_https_to_http_is_refused(make_client: MakeClient) -> None:
     location = "http://api.github.com/agents/tasks?per_page=100"
     server = Recorder(lambda r: httpx.Response(301, headers={"Location": location}))
