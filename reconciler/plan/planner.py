@@ -60,12 +60,14 @@ def matches(key: str, patterns: Iterable[str]) -> bool:
 
 
 def check_selection(options: Options, desired: Desired, state: State) -> None:
-    """Refuse a ``--target`` matching no declared or tracked key, and a ``--replace`` matching
+    """Refuse a ``--target`` or ``--exclude`` matching no declared or tracked key, and a ``--replace`` matching
     no declared key: silently planning nothing (or not re-running) would read as success."""
     declared = sorted(desired.tasks)
     known = sorted(set(declared) | set(state.tasks) | set(state.intents))
     checks = (
         ("--target", options.targets, known, "no declared or tracked key"),
+        # A mistyped --exclude would start the very task it meant to hold back.
+        ("--exclude", options.excludes, known, "no declared or tracked key"),
         ("--replace", tuple(sorted(options.replace)), declared, "no declared key"),
     )
     for option, patterns, keys, what in checks:

@@ -234,6 +234,11 @@ THREE = (
             "Error: --target 'zzz*' matches no declared or tracked key (3 declared)",
         ),
         (
+            ("apply", "--yes", "--exclude", "tidy-readem"),
+            "Error: --exclude 'tidy-readem' matches no declared or tracked key (3 declared);"
+            " did you mean 'tidy-readme'?",
+        ),
+        (
             ("plan", "--replace", "tidy-readem"),
             "Error: --replace 'tidy-readem' matches no declared key (3 declared);"
             " did you mean 'tidy-readme'?",
