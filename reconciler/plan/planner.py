@@ -60,8 +60,9 @@ def matches(key: str, patterns: Iterable[str]) -> bool:
 
 
 def check_selection(options: Options, desired: Desired, state: State) -> None:
-    """Refuse a ``--target`` or ``--exclude`` matching no declared or tracked key, and a ``--replace`` matching
-    no declared key: silently planning nothing (or not re-running) would read as success."""
+    """Refuse a ``--target`` or ``--exclude`` matching no declared or tracked key, and a
+    ``--replace`` matching no declared key: silently planning nothing (or not re-running, or
+    starting what was meant to be held back) would read as success."""
     declared = sorted(desired.tasks)
     known = sorted(set(declared) | set(state.tasks) | set(state.intents))
     checks = (
