@@ -1,0 +1,58 @@
+"""The review digest (CI.md §5): spec-driven actions only, so an unrelated apply between review and
+merge keeps it, and any other spec change moves it."""
+
+from __future__ import annotations
+
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import Options, plan
+from reconciler.plan.review import difference, review_digest, spec_driven
+from tests.planner.builders import (
+    NOW,
+    declared,
+    desired,
+    record,
+    remote,
+    remote_task,
+    state,
+)
+
+A = declared("a", prompt="Fix the login button.")
+B = declared("b", prompt="Speed up search.")
+C = declared("c", prompt="Tidy the README.")
+
+
+def _plan(*tasks: object, records: dict[str, object] | None = None, **kw: object) -> Plan:
+    st = state(records or {})  # type: ignore[arg-type]
+    listed = [remote_task(r.task_id) for r in (records or {}).values()]  # type: ignore[attr-defined]
+    return plan(desired(*tasks), st, remote(listed), NOW, Options(**kw))  # type: ignore[arg-type]
+
+
+def test_the_same_spec_changes_give_the_same_digest_whatever_else_moved() -> None:
+    reviewed = _plan(A, B)
+    # Another apply landed in between: b is tracked now and its task has moved on; a is the same.
+    assert review_digest(reviewed) == review_digest(_plan(A, B)) != review_digest(_plan(A))
+    assert review_digest(reviewed).startswith("sha256:")
+
+
+def test_live_driven_actions_do_not_move_it() -> None:
+    failed = record(B, "t-b", last_state="failed")
+    retried = declared("b", prompt=B.body.prompt, retry=(["failed"], 2))
+    rerun = plan(
+        desired(A, retried),
+        state({"b": failed}),
+        remote([remote_task("t-b", state="failed")]),
+        NOW,
+    )
+    assert [a.kind.value for a in rerun.changes] == ["create", "rerun"]
+    assert [a.key for a in spec_driven(rerun)] == ["a"]
+    assert review_digest(rerun) == review_digest(_plan(A))
+
+
+def test_a_changed_prompt_a_new_key_or_a_forget_moves_it_and_is_named() -> None:
+    reviewed = _plan(A, B)
+    changed = _plan(declared("a", prompt="Fix the logout button."), B, C)
+    assert review_digest(changed) != review_digest(reviewed)
+    assert difference(reviewed, changed) == ["~task.a", "+task.c"]
+    forget = _plan(records={"c": record(C, "t-c")})
+    assert difference(_plan(), forget) == ["+task.c"]
+    assert difference(reviewed, _plan(A)) == ["-task.b"]
