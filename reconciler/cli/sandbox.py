@@ -28,6 +28,19 @@ def sandbox() -> None:
     "--latency-ms", default=0, show_default=True, type=int, help="Added to each response."
 )
 @click.option("--fault", "faults", multiple=True, metavar="RULE", help="A fault rule; repeatable.")
+@click.option(
+    "--normalise",
+    is_flag=True,
+    help="Echo sessions as GitHub may: refs/heads/ refs, pinned models.",
+)
+@click.option(
+    "--omit-session-field",
+    "omitted",
+    multiple=True,
+    type=click.Choice(["base_ref", "head_ref", "model"]),
+    metavar="FIELD",
+    help="Leave base_ref, head_ref or model out of every session; repeatable.",
+)
 def sandbox_serve(
     host: str,
     port: int,
@@ -39,6 +52,8 @@ def sandbox_serve(
     seed: int,
     latency_ms: int,
     faults: tuple[str, ...],
+    normalise: bool,
+    omitted: tuple[str, ...],
 ) -> None:
     """Serve the sandbox over HTTP until interrupted."""
     from reconciler.sandbox.badinput import SandboxInputError
@@ -56,6 +71,8 @@ def sandbox_serve(
             seed=seed,
             latency_ms=latency_ms,
             faults=list(faults),
+            normalise=normalise,
+            omit_session_fields=list(omitted),
         )
     except SandboxInputError as bad:
         raise UsageError(str(bad)) from None

@@ -63,7 +63,7 @@ def get_task(
     if repo is not None and task.full_name.lower() != repo.lower():
         return not_found()
     current = phase(task, now, store.config.speed)
-    return json_response(200, taskjson.detail_json(task, current, request.base_url))
+    return json_response(200, taskjson.detail_json(task, current, request.base_url, store.config))
 
 
 def body_errors(body: dict[str, object]) -> list[FieldError]:

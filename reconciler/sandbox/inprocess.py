@@ -18,6 +18,7 @@ from reconciler.sandbox.gitrepo import full_ref, git_db
 from reconciler.sandbox.lifecycle import phase, updated_at
 from reconciler.sandbox.runs import set_run
 from reconciler.sandbox.store import ActiveFault, Config, RecordedRequest, Store, StoredTask
+from reconciler.sandbox.taskjson import OMITTABLE_SESSION_FIELDS
 from reconciler.sandbox.transport import make_transport
 from reconciler.sandbox.wire import Request, Response
 
@@ -51,6 +52,9 @@ class Sandbox:
     ``clock`` is a callable returning an aware UTC datetime (``ManualClock``), None = real time.
     ``anonymous=True`` also accepts requests without a token (``sandbox:PATH``); ``latency_ms``
     is added to every answer when served (in-process it is ignored, like all latency).
+    ``normalise=True`` echoes sessions as GitHub may (``refs/heads/`` refs, pinned model versions)
+    and ``omit_session_fields`` (of ``base_ref``, ``head_ref``, ``model``) leaves those fields out
+    of every session (docs/sandbox.md "Normalised answers").
     """
 
     def __init__(
@@ -64,11 +68,19 @@ class Sandbox:
         clock: Callable[[], datetime] | None = None,
         anonymous: bool = False,
         latency_ms: int = 0,
+        normalise: bool = False,
+        omit_session_fields: Iterable[str] = (),
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
+        omitted = frozenset(omit_session_fields)
+        if unknown := sorted(omitted - set(OMITTABLE_SESSION_FIELDS)):
+            names = ", ".join(OMITTABLE_SESSION_FIELDS)
+            raise ValueError(f"cannot omit session field(s) {', '.join(unknown)}: use {names}")
         allowed = None if repos is None else frozenset(r.lower() for r in repos)
-        config = Config(user_id, token, anonymous, allowed, speed, seed, latency_ms)
+        config = Config(
+            user_id, token, anonymous, allowed, speed, seed, latency_ms, normalise, omitted
+        )
         self.store = Store(config=config)
         self.clock: Callable[[], datetime] = clock or real_clock
         self.lock = threading.Lock()

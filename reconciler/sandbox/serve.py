@@ -125,18 +125,25 @@ def serve(
     seed: int,
     latency_ms: int,
     faults: list[str],
+    normalise: bool = False,
+    omit_session_fields: list[str] | None = None,
 ) -> None:
     """Serve a sandbox until SIGINT or SIGTERM (see the module docstring)."""
     if speed <= 0:
         raise SandboxInputError(f"--speed {speed} must be positive")
-    sandbox = Sandbox(
-        user_id=user_id,
-        token=token,
-        repos=repos or None,
-        speed=speed,
-        seed=seed,
-        latency_ms=latency_ms,
-    )
+    try:
+        sandbox = Sandbox(
+            user_id=user_id,
+            token=token,
+            repos=repos or None,
+            speed=speed,
+            seed=seed,
+            latency_ms=latency_ms,
+            normalise=normalise,
+            omit_session_fields=omit_session_fields or (),
+        )
+    except ValueError as bad:
+        raise SandboxInputError(f"--omit-session-field: {bad}") from None
     for text in faults:
         try:
             sandbox.add_fault(FaultRule.parse(text))

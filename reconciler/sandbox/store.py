@@ -32,6 +32,10 @@ class Config:
     speed: float = 1.0
     seed: int = 0
     latency_ms: int = 0
+    # Echo a session's fields as GitHub may (``refs/heads/`` refs, pinned models): see
+    # ``taskjson.session_json``; and the session fields left out of every answer.
+    normalise: bool = False
+    omit_session_fields: frozenset[str] = frozenset()
 
 
 @dataclass

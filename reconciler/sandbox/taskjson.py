@@ -6,10 +6,16 @@ import re
 from typing import Any
 
 from reconciler.sandbox.lifecycle import Phase, updated_at
-from reconciler.sandbox.store import Rendered, StoredTask, iso, stable_id
+from reconciler.sandbox.store import Config, Rendered, StoredTask, iso, stable_id
 from reconciler.sandbox.wire import encode
 
 _MARKERS = re.compile(r"\[sandbox:[^\]]*\]")
+
+# The normalised echo (``Config.normalise``): what GitHub's description allows it to answer.
+REF_PREFIX = "refs/heads/"
+PINNED_VERSION = "2025-08-07"  # a declared model ``gpt-5`` is answered as ``gpt-5-2025-08-07``
+DEFAULT_MODEL = "claude-sonnet-4.5-2025-09-29"  # a task started with no model, or ``auto``
+OMITTABLE_SESSION_FIELDS = ("base_ref", "head_ref", "model")
 
 
 def task_name(prompt: str) -> str:
@@ -87,8 +93,28 @@ def encoded_task(
     return body
 
 
-def session_json(task: StoredTask, current: Phase) -> dict[str, Any]:
-    """The task's one session: what it was started with, verbatim."""
+def _full_ref(ref: str) -> str:
+    return ref if ref.startswith(REF_PREFIX) else REF_PREFIX + ref
+
+
+def _pinned_model(model: str | None) -> str:
+    return DEFAULT_MODEL if model in (None, "auto") else f"{model}-{PINNED_VERSION}"
+
+
+def _normalised(session: dict[str, Any], task: StoredTask) -> dict[str, Any]:
+    """``session`` as GitHub may echo it: refs spelled ``refs/heads/BRANCH``, the model a pinned
+    version of the one given (a fixed default when none, or ``auto``, was given)."""
+    return {
+        **session,
+        "head_ref": _full_ref(session["head_ref"]),
+        "base_ref": _full_ref(session["base_ref"]),
+        "model": _pinned_model(task.model),
+    }
+
+
+def session_json(task: StoredTask, current: Phase, config: Config | None = None) -> dict[str, Any]:
+    """The task's one session: what it was started with, verbatim by default; normalised and
+    with fields left out when ``config`` says so (``normalise``, ``omit_session_fields``)."""
     out: dict[str, Any] = {
         "id": task.session_id,
         "name": task_name(task.prompt),
@@ -111,9 +137,18 @@ def session_json(task: StoredTask, current: Phase) -> dict[str, Any]:
         out["usage"] = {"type": "ai_credits", "amount": (task.pull_id % 9 + 1) * 1_000_000_000}
     if current.state == "failed":
         out["error"] = {"message": "The agent encountered an error (sandbox outcome)."}
+    if config is None:
+        return out
+    if config.normalise:
+        out = _normalised(out, task)
+    for name in config.omit_session_fields:
+        out.pop(name, None)
     return out
 
 
-def detail_json(task: StoredTask, current: Phase, base_url: str) -> dict[str, Any]:
+def detail_json(
+    task: StoredTask, current: Phase, base_url: str, config: Config | None = None
+) -> dict[str, Any]:
     """A task with its sessions, as the two get operations return it."""
-    return {**task_json(task, current, base_url), "sessions": [session_json(task, current)]}
+    session = session_json(task, current, config)
+    return {**task_json(task, current, base_url), "sessions": [session]}
