@@ -22,12 +22,12 @@ from reconciler.commands.context import (
     state_backend,
     tasks_files,
 )
-from reconciler.commands.plan import Selection, make_plan, render
+from reconciler.commands.plan import Selection, make_plan, render, replanned
 from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import check_user
-from reconciler.plan.saved import SavedPlan, check_current, load_plan
+from reconciler.plan.saved import SavedPlan, check_current, check_untampered, load_plan
 from reconciler.render.report import closing_line, report_json
 from reconciler.spec.load import load
 from reconciler.state.format import State
@@ -146,6 +146,11 @@ def _run(
                 )
                 check_user(store.state, client.user_id())  # the plan's token may not be this one
                 the_plan: Plan = saved.restore()
+                # Bound to what the files, the state and the API imply, not to what the file
+                # says: a hand-edited plan is refused, naming the difference.
+                work = Workspace(desired.files, backend.location, desired, store.state)
+                fresh, _ = make_plan(ctx, work, replanned(saved), client)
+                check_untampered(the_plan, fresh)
             else:
                 desired = load(tasks_files(files))
                 work = Workspace(desired.files, backend.location, desired, store.state)

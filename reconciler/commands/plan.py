@@ -19,7 +19,7 @@ from reconciler.errors import ExitCode, UsageError
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
-from reconciler.plan.saved import is_saved_plan, load_plan, save_plan
+from reconciler.plan.saved import SavedPlan, SavedSelection, is_saved_plan, load_plan, save_plan
 from reconciler.render.common import awaits_decision
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
@@ -52,6 +52,18 @@ class Selection:
             adopt_window=parse_duration(self.adopt_window, "--adopt-window"),
             post_timeout=post_timeout,
         )
+
+
+def replanned(saved: SavedPlan) -> Selection:
+    """The selection ``saved`` was made with, to plan again the same way."""
+    chosen = saved.selection
+    return Selection(
+        targets=chosen.targets,
+        excludes=chosen.excludes,
+        replace=chosen.replace,
+        max_creates=chosen.max_creates,
+        adopt_window=chosen.adopt_window or defaults.ADOPT_WINDOW,
+    )
 
 
 MAX_DURATION = timedelta(days=3650)
@@ -139,6 +151,13 @@ def run_plan(
             serial=work.state.serial,
             state_path=str(work.state_path),
             created_at=now,
+            selection=SavedSelection(
+                targets=selection.targets,
+                excludes=selection.excludes,
+                replace=selection.replace,
+                max_creates=selection.max_creates,
+                adopt_window=selection.adopt_window,
+            ),
         )
         write_private(out, saved_text)
         err = (

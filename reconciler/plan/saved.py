@@ -10,17 +10,29 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from reconciler import __version__
 from reconciler.errors import StateConflict, UsageError
 from reconciler.models import Desired
-from reconciler.plan.model import Action, Plan
+from reconciler.plan.model import Action, Kind, Plan
 
 FORMAT = 1
 _PLAN = TypeAdapter(Plan)
+
+
+class SavedSelection(BaseModel):
+    """The selection the plan was made with, so ``apply PLANFILE`` can plan the same way again."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    max_creates: int | None = None
+    adopt_window: str | None = None
 
 
 class SavedPlan(BaseModel):
@@ -37,6 +49,7 @@ class SavedPlan(BaseModel):
     state_path: str
     files: tuple[str, ...]
     desired_digest: str
+    selection: SavedSelection = SavedSelection()
     plan: dict[str, Any]
 
     def restore(self) -> Plan:
@@ -94,6 +107,7 @@ def save_plan(
     serial: int,
     state_path: str,
     created_at: datetime,
+    selection: SavedSelection,
 ) -> str:
     """The saved plan's JSON text."""
     digest = desired_digest(desired)
@@ -106,6 +120,7 @@ def save_plan(
         state_path=state_path,
         files=desired.files,
         desired_digest=digest,
+        selection=selection,
         plan=_PLAN.dump_python(plan, mode="json"),
     )
     return json.dumps(saved.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
@@ -155,3 +170,72 @@ def check_current(saved: SavedPlan, *, lineage: str | None, serial: int, desired
         )
     if desired_digest(desired) != saved.desired_digest:
         raise StateConflict("the tasks files changed since the plan was made; run plan again")
+
+
+_SPEC_DRIVEN = frozenset({Kind.CREATE, Kind.REPLACE, Kind.FORGET})
+_FIELDS = ("repo", "body", "digest", "attempt", "old task", "task", "earlier runs")
+
+
+def _fields(action: Action) -> dict[str, object]:
+    """What applying ``action`` does, field by field (``_FIELDS``): no reasons, times or live
+    states."""
+    return {
+        "repo": action.repo,
+        "body": action.body.to_json() if action.body else None,
+        "digest": action.digest,
+        "attempt": action.attempt,
+        "old task": action.old_task_id,
+        "task": action.task.id if action.kind == Kind.IMPORT and action.task else None,
+        "earlier runs": [run.task_id for run in action.earlier_runs],
+    }
+
+
+def _first_field(saved: Action, fresh: Action) -> str:
+    ours, theirs = _fields(saved), _fields(fresh)
+    name = next(n for n in _FIELDS if ours[n] != theirs[n])
+    if name == "body" and isinstance(ours["body"], dict) and isinstance(theirs["body"], dict):
+        keys = sorted(ours["body"].keys() | theirs["body"].keys())
+        changed = [k for k in keys if ours["body"].get(k) != theirs["body"].get(k)]
+        return "prompt" if changed == ["prompt"] else "body"
+    return name
+
+
+def check_untampered(saved: Plan, fresh: Plan) -> None:
+    """Refuse (exit 5), naming the first difference, a saved plan whose actions are not the ones
+    the re-read tasks files, the state and the API imply now (``fresh``, planned with the saved
+    selection). ``plan_id`` cannot protect a file: whoever edits it can recompute an unkeyed hash.
+
+    Spec-driven actions (create, replace, forget) must be the same set; each live-driven one in
+    the file (an import, a re-run, a recreate) must still be called for, and is the only kind of
+    action ``fresh`` may have beyond the file's: a live change since review is not applied unseen.
+    """
+    fresh_by_key = {a.key: a for a in fresh.actions if a.kind != Kind.NOOP}
+    seen: set[str] = set()
+    for action in saved.actions:
+        if action.kind == Kind.NOOP:
+            continue
+        where = f"task.{action.key}"
+        if action.key in seen:
+            _refuse(f"{where}: the saved plan has its {action.kind.value} twice")
+        seen.add(action.key)
+        match = fresh_by_key.get(action.key)
+        if match is None or match.kind != action.kind:
+            now = f"; they call for a {match.kind.value}" if match else ""
+            _refuse(
+                f"{where}: the saved plan has a {action.kind.value} the tasks files and state do"
+                f" not call for{now}"
+            )
+        if _fields(action) != _fields(match):
+            _refuse(
+                f"{where}: the saved plan's {action.kind.value} differs from the tasks files in"
+                f" {_first_field(action, match)}"
+            )
+    for action in fresh.actions:
+        if action.kind in _SPEC_DRIVEN and action.key not in seen:
+            _refuse(f"task.{action.key}: the saved plan leaves out its {action.kind.value}")
+
+
+def _refuse(difference: str) -> NoReturn:
+    raise StateConflict(
+        f"the saved plan does not match the tasks files and the state: {difference}; run plan again"
+    )
