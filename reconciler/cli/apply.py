@@ -14,6 +14,7 @@ from reconciler.cli.options import (
     file_option,
     format_option,
     lock_timeout_option,
+    review_digest_value,
     seconds,
     selection_options,
     state_option,
@@ -43,6 +44,13 @@ if TYPE_CHECKING:
 @click.option("--wait", is_flag=True, help="Follow the tasks this apply touched until they end.")
 @wait_timeout_option
 @lock_timeout_option
+@click.option(
+    "--expect-digest",
+    metavar="sha256:HEX",
+    callback=review_digest_value,
+    help="Apply only if the plan's review digest (plan --format json, the PR comment) is this one:"
+    " exit 5 naming the difference otherwise.",
+)
 @selection_options
 @click.pass_context
 def apply_command(
@@ -58,10 +66,12 @@ def apply_command(
     wait: bool,
     timeout: float,
     lock_timeout: float | None,
+    expect_digest: str | None,
     selection: Selection,
 ) -> int:
     """Create what is missing and record it in the state file."""
     from reconciler.commands.apply import ApplyOptions, run_apply
+    from reconciler.plan.review import Reviewed
 
     options = ApplyOptions(
         fmt=fmt,
@@ -72,6 +82,7 @@ def apply_command(
         wait=wait,
         timeout=timeout,
         lock_timeout=lock_timeout,
+        expect=Reviewed(expect_digest) if expect_digest else None,
     )
     result = run_apply(
         context(ctx),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,18 @@ from reconciler.errors import UsageError
 MAX_SECONDS = 1_000_000  # about 11 days: longer is a typo, and sockets refuse "forever"
 
 Callback = Callable[[click.Context, click.Parameter, str | None], float | None]
+
+
+def review_digest_value(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """A review digest as printed by plan: ``sha256:`` and 64 lower-case hex digits."""
+    if value is None or re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        return value
+    raise UsageError(
+        f"{param.opts[-1]} takes a review digest such as sha256:0f3a… (64 hex digits), as plan"
+        " prints it"
+    )
 
 
 def seconds(*, positive: bool) -> Callback:

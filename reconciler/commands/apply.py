@@ -27,6 +27,7 @@ from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import check_user
+from reconciler.plan.review import Reviewed, check_reviewed
 from reconciler.plan.saved import SavedPlan, check_current, check_untampered, load_plan
 from reconciler.render.report import closing_line, report_json
 from reconciler.spec.load import load
@@ -51,6 +52,8 @@ class ApplyOptions:
     timeout: float = defaults.WAIT_TIMEOUT
     lock_timeout: float | None = None
     wait_interval: float = defaults.WAIT_INTERVAL
+    # --expect-digest: apply only the plan that was reviewed (CI.md §5).
+    expect: Reviewed | None = None
 
 
 def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
@@ -68,7 +71,14 @@ def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
     return answer.strip() == "yes"
 
 
-def _saved_plan(path: Path, files: Sequence[Path], selection: Selection) -> SavedPlan:
+def _saved_plan(
+    path: Path, files: Sequence[Path], selection: Selection, options: ApplyOptions
+) -> SavedPlan:
+    if options.expect is not None:
+        raise UsageError(
+            "apply PLANFILE takes no --expect-digest: a saved plan is checked against the tasks"
+            " files, the state and the API itself"
+        )
     if files or selection != Selection():
         raise UsageError(
             "apply PLANFILE takes no -f, --target, --exclude or --replace: the plan has them"
@@ -89,7 +99,7 @@ def run_apply(
     options: ApplyOptions,
 ) -> Result:
     """Apply, holding the state lock until the last save; follow afterwards if asked."""
-    saved = _saved_plan(plan_path, files, selection) if plan_path else None
+    saved = _saved_plan(plan_path, files, selection, options) if plan_path else None
     backend = state_backend(
         ctx, files, state if state is not None else saved.state_path if saved else None
     )
@@ -166,6 +176,8 @@ def _run(
                             color=ctx.options.color,
                         ).rstrip("\n")
                     )
+                if options.expect is not None:  # shown first, so the log says what was refused
+                    check_reviewed(options.expect, the_plan)
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
             if not changes and not the_plan.unresolved:
                 return Result("" if show else report_json(Report(), ExitCode.OK))

@@ -2,7 +2,7 @@
 
 It covers the **spec-driven** actions only — the ones the tasks files cause: a create of a new key,
 a replace of a changed spec, a forget of a key no longer declared — each with its key, repository,
-request-body digest and the task ids it forgets. It leaves out lineage, serial, the desired digest,
+request-body digest and the task id it forgets. It leaves out lineage, serial, the desired digest,
 live states, and the actions live state drives (a re-run under the reviewed ``retry`` policy, an
 import of a lost answer or lost state, a recreate of a vanished task), so an unrelated apply
 landing between review and merge does not invalidate the review, while any other spec change does.
@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
+from reconciler.errors import StateConflict
 from reconciler.plan.model import Action, Kind, Plan
 
 SPEC_DRIVEN = frozenset({Kind.CREATE, Kind.REPLACE, Kind.FORGET})
 PREFIX = "sha256:"
+
+# (kind, key, lower-cased repository, spec digest or None, forgotten task id or None)
+Identity = tuple[str, str, str, str | None, str | None]
 
 
 def spec_driven(plan: Plan) -> tuple[Action, ...]:
@@ -25,32 +30,64 @@ def spec_driven(plan: Plan) -> tuple[Action, ...]:
     return tuple(a for a in plan.actions if a.kind in SPEC_DRIVEN)
 
 
-def _identity(action: Action) -> tuple[str, str, str, str | None, tuple[str, ...]]:
-    forgets = action.old_task_id  # a replace's old task, a forget's task; None for a create
-    return (
-        action.kind.value,
-        action.key,
-        action.repo.lower(),
-        action.digest,
-        (forgets,) if forgets else (),
+def identities(plan: Plan) -> tuple[Identity, ...]:
+    """The spec-driven actions as the digest sees them, sorted (no prompt: only its digest)."""
+    return tuple(
+        sorted(
+            (a.kind.value, a.key, a.repo.lower(), a.digest, a.old_task_id)
+            for a in spec_driven(plan)
+        )
     )
 
 
-def review_digest(plan: Plan) -> str:
-    """``sha256:`` and the hex SHA-256 of the sorted spec-driven actions' identities."""
-    items = sorted(_identity(a) for a in spec_driven(plan))
-    data = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+def digest_of(items: tuple[Identity, ...]) -> str:
+    """``sha256:`` and the hex SHA-256 of ``items`` (sorted identities)."""
+    data = json.dumps(list(items), separators=(",", ":"), ensure_ascii=False)
     return PREFIX + hashlib.sha256(data.encode()).hexdigest()
 
 
-def difference(reviewed: Plan, current: Plan) -> list[str]:
+def review_digest(plan: Plan) -> str:
+    """The review digest of ``plan``."""
+    return digest_of(identities(plan))
+
+
+def difference(reviewed: tuple[Identity, ...], current: tuple[Identity, ...]) -> list[str]:
     """What changed in the spec-driven actions since review, sorted by key: ``+task.KEY`` (an
     action only now), ``-task.KEY`` (an action only reviewed), ``~task.KEY`` (an action on the key
     then and now, but another one)."""
-    was = {_identity(a) for a in spec_driven(reviewed)}
-    now = {_identity(a) for a in spec_driven(current)}
+    was, now = set(reviewed), set(current)
     added = {i[1] for i in now - was}
     dropped = {i[1] for i in was - now}
     marks = {key: "+" for key in added} | {key: "-" for key in dropped}
     marks |= {key: "~" for key in added & dropped}
     return [f"{mark}task.{key}" for key, mark in sorted(marks.items())]
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What review approved: its digest, and its identities when the review recorded them."""
+
+    digest: str
+    items: tuple[Identity, ...] | None = None
+
+
+class NotReviewed(StateConflict):
+    """The plan now is not the plan that was reviewed (exit 5)."""
+
+    def __init__(self, since: str) -> None:
+        self.since = since
+        super().__init__(
+            f"not applied: the plan changed since review — {since}. Review the new plan (push"
+            " to the pull request, or open one), or apply deliberately without --expect-digest"
+        )
+
+
+def check_reviewed(reviewed: Reviewed, plan: Plan) -> None:
+    """Refuse ``plan`` unless its review digest is the reviewed one."""
+    now = identities(plan)
+    if digest_of(now) == reviewed.digest:
+        return
+    named = difference(reviewed.items, now) if reviewed.items is not None else []
+    if named:
+        raise NotReviewed(", ".join(named))
+    raise NotReviewed(f"reviewed {reviewed.digest}, now {digest_of(now)}")

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from reconciler.plan.model import Action, Bucket, Counts, Plan, Status, Sync, sort_actions
+from reconciler.plan.review import review_digest
 from reconciler.render.common import age_seconds, timestamp
 
 FORMAT_VERSION = "1.0"
@@ -90,6 +91,7 @@ def plan_json(plan: Plan, *, files: tuple[str, ...], state_path: str, now: datet
         "dropped_intents": sorted(plan.dropped_intents),
         "drift": list(plan.drift),
         "summary": summary(plan.counts),
+        "review_digest": review_digest(plan),
         "statuses": _statuses(plan.statuses, now),
     }
     return _dump(document)

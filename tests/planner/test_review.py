@@ -3,9 +3,19 @@ merge keeps it, and any other spec change moves it."""
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import Options, plan
-from reconciler.plan.review import difference, review_digest, spec_driven
+from reconciler.plan.review import (
+    NotReviewed,
+    Reviewed,
+    check_reviewed,
+    difference,
+    identities,
+    review_digest,
+    spec_driven,
+)
 from tests.planner.builders import (
     NOW,
     declared,
@@ -52,7 +62,17 @@ def test_a_changed_prompt_a_new_key_or_a_forget_moves_it_and_is_named() -> None:
     reviewed = _plan(A, B)
     changed = _plan(declared("a", prompt="Fix the logout button."), B, C)
     assert review_digest(changed) != review_digest(reviewed)
-    assert difference(reviewed, changed) == ["~task.a", "+task.c"]
+    assert difference(identities(reviewed), identities(changed)) == ["~task.a", "+task.c"]
     forget = _plan(records={"c": record(C, "t-c")})
-    assert difference(_plan(), forget) == ["+task.c"]
-    assert difference(reviewed, _plan(A)) == ["-task.b"]
+    assert difference(identities(_plan()), identities(forget)) == ["+task.c"]
+    assert difference(identities(reviewed), identities(_plan(A))) == ["-task.b"]
+
+
+def test_a_plan_other_than_the_reviewed_one_is_refused_naming_what_changed() -> None:
+    reviewed = _plan(A, B)
+    check_reviewed(Reviewed(review_digest(reviewed)), _plan(A, B))  # the same: no refusal
+    now = _plan(A, B, C)
+    with pytest.raises(NotReviewed, match=r"changed since review — \+task\.c\. "):
+        check_reviewed(Reviewed(review_digest(reviewed), identities(reviewed)), now)
+    with pytest.raises(NotReviewed, match=f"reviewed {review_digest(reviewed)}, now sha256:"):
+        check_reviewed(Reviewed(review_digest(reviewed)), now)
