@@ -24,6 +24,18 @@ def soak_rounds() -> int:
     return rounds
 
 
+LONG_PROFILE = 10
+"""From this many rounds on, full-size ``soak`` variants run too (a smaller variant of the same
+test runs in the short profile): ``full_size_only``."""
+
+
+def full_size_only(rounds: int) -> None:
+    """Skip a full-size variant in the short profile (scripts/check); .ci/run's soak step runs
+    it."""
+    if rounds < LONG_PROFILE:
+        pytest.skip(f"full size in the soak step ({SOAK_ROUNDS} >= {LONG_PROFILE})")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _sandbox_conformance() -> Iterator[list[str]]:
     """Validate every response any in-process sandbox sends; any mismatch fails the run.

@@ -7,6 +7,9 @@ from enum import StrEnum
 
 from reconciler.errors import ExitCode, combine_exit_codes
 
+# The detail of the creates --max-duration left for the next apply.
+MAX_DURATION = "--max-duration"
+
 
 class ApplyStatus(StrEnum):
     """What an apply did with one key; the values are the JSON report's (docs/plan-json.md)."""
@@ -35,6 +38,7 @@ class Report:
 
     outcomes: list[KeyOutcome] = field(default_factory=list)
     interrupted: ExitCode | None = None
+    left: int = 0  # creates not started because --max-duration ran out: the next apply goes on
 
     def add(
         self, key: str, status: ApplyStatus, task_id: str | None = None, detail: str = ""
@@ -44,8 +48,10 @@ class Report:
 
     @property
     def partial(self) -> bool:
-        """Some create failed or is unconfirmed: exit 4."""
-        return bool(self.count(ApplyStatus.FAILED) or self.count(ApplyStatus.UNCONFIRMED))
+        """Some create failed or is unconfirmed, or creates are left for the next apply: exit 4."""
+        return bool(
+            self.count(ApplyStatus.FAILED) or self.count(ApplyStatus.UNCONFIRMED) or self.left
+        )
 
     def count(self, status: ApplyStatus) -> int:
         """How many outcomes have ``status``."""

@@ -19,7 +19,7 @@ from types import FrameType
 from reconciler import defaults, failpoints
 from reconciler.apply import transitions
 from reconciler.apply.recheck import confirm_unfinished
-from reconciler.apply.report import ApplyStatus, Report
+from reconciler.apply.report import MAX_DURATION, ApplyStatus, Report
 from reconciler.errors import (
     AgentTasksError,
     AmbiguousCreate,
@@ -82,6 +82,8 @@ class ApplySettings:
     min_interval: float = defaults.MIN_INTERVAL
     fail_fast: bool = False
     post_timeout: float = defaults.POST_TIMEOUT
+    # --max-duration: no create starts after this many seconds; the rest is the next apply's.
+    max_duration: float | None = None
 
 
 @dataclass
@@ -94,9 +96,17 @@ class _Run:
     now: Callable[[], datetime]
     monotonic: Callable[[], float]
     state: State
+    sleep: Callable[[float], None] | None = None
     report: Report = field(default_factory=Report)
     last_post: float | None = None
     intent_saved: str | None = None  # the key whose intent the last save already holds
+
+    def wait(self, seconds: float) -> None:
+        """Wait for pacing or the create rate: interruptibly on the clock, or the injected sleep."""
+        if self.sleep is None:
+            self.stop.event.wait(seconds)
+        else:
+            self.sleep(seconds)
 
     def save(self, state: State) -> None:
         # Every save says whose token it was (the user is cached: no request after the plan's).
@@ -127,13 +137,30 @@ def _pace(run: _Run) -> None:
         return
     wait = run.last_post + run.settings.min_interval - run.monotonic()
     if wait > 0:
-        run.stop.event.wait(wait)
+        run.wait(wait)
 
 
 def _ready_within(run: _Run, seconds: float) -> bool:
     """Whether the next POST may leave within ``seconds``: --min-interval and the create rate."""
     pace = 0.0 if run.last_post is None else run.last_post + run.settings.min_interval
     return max(0.0, pace - run.monotonic()) + run.client.create_delay() <= seconds
+
+
+def _next_post_at(run: _Run) -> float:
+    """When the next POST could leave, on the monotonic clock: after --min-interval and the
+    create rate."""
+    pace = 0.0 if run.last_post is None else run.last_post + run.settings.min_interval
+    return max(run.monotonic(), pace) + run.client.create_delay()
+
+
+def _leave(run: _Run, left: list[Action]) -> None:
+    """Stop for --max-duration: nothing of ``left`` starts; a folded intent is withdrawn."""
+    if run.intent_saved == left[0].key:
+        run.save(transitions.without_intent(run.state, left[0].key))
+    for action in left:
+        run.report.add(action.key, ApplyStatus.SKIPPED, detail=MAX_DURATION)
+    run.report.left = len(left)
+    run.progress(f"--max-duration reached: {len(left)} left; the next apply goes on.")
 
 
 def _stale(run: _Run, key: str) -> bool:
@@ -150,7 +177,7 @@ def _create(run: _Run, action: Action, following: Action | None) -> None:
     _pace(run)
     # Wait for --max-create-rate here, interruptibly, so the intent is dated when the POST leaves.
     while not run.stop.event.is_set() and (delay := run.client.create_delay()) > 0:
-        run.stop.event.wait(delay)
+        run.wait(delay)
     if run.stop.event.is_set():
         if folded:  # its intent went out with the last record, but its POST never will
             run.save(transitions.without_intent(run.state, action.key))
@@ -233,13 +260,22 @@ def apply_plan(
     stop: Stop | None = None,
     now: Callable[[], datetime] = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
 ) -> Report:
     """Apply ``plan``'s actions through ``client``, saving each step to ``store``."""
-    applying = _Run(client, store, progress, settings, stop or Stop(), now, monotonic, store.state)
+    applying = _Run(
+        client, store, progress, settings, stop or Stop(), now, monotonic, store.state, sleep
+    )
+    sent = client.server_now or now()
+    client.count_earlier_creates((sent - t).total_seconds() for t in store.state.recent_creates)
     _settle(applying, plan)
     creates = [action for action in plan.actions if action.creates]
+    deadline = None if settings.max_duration is None else monotonic() + settings.max_duration
     for at, action in enumerate(creates):
         following = creates[at + 1] if at + 1 < len(creates) else None
+        if deadline is not None and _next_post_at(applying) > deadline:
+            _leave(applying, creates[at:])
+            break
         if settings.fail_fast and applying.report.count(ApplyStatus.FAILED):
             applying.report.add(action.key, ApplyStatus.SKIPPED, detail="--fail-fast")
             continue

@@ -7,7 +7,7 @@ what the state says at every instant of an apply are tested without a file or a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from reconciler.models import RemoteTask
@@ -104,7 +104,33 @@ def with_intent(
         attempt=action.attempt,
         earlier_runs=_earlier(state, action.key),
     )
-    return state.model_copy(update={"intents": {**state.intents, action.key: intent}})
+    return state.model_copy(
+        update={
+            "intents": {**state.intents, action.key: intent},
+            "recent_creates": counted(_uncounted(state, action.key), server_time or started_at),
+        }
+    )
+
+
+# How long a create counts towards GitHub's limits (the longest of 80/min and 500/h).
+CREATE_MEMORY = timedelta(hours=1)
+
+
+def _uncounted(state: State, key: str) -> tuple[datetime, ...]:
+    """``state.recent_creates`` less the POST of ``key``'s intent, when it is saved again (dated
+    later, after a stall): one POST counts once."""
+    earlier = state.intents.get(key)
+    recent = list(state.recent_creates)
+    if earlier is not None and (earlier.server_time or earlier.started_at) in recent:
+        recent.remove(earlier.server_time or earlier.started_at)
+    return tuple(recent)
+
+
+def counted(recent: tuple[datetime, ...], sent: datetime) -> tuple[datetime, ...]:
+    """``recent`` with a POST leaving at ``sent``, less what is older than ``CREATE_MEMORY``.
+    Saved with the intent, before the POST: a crash after it still counts the create."""
+    kept = tuple(t for t in recent if t > sent - CREATE_MEMORY)
+    return tuple(sorted((*kept, sent)))
 
 
 def with_created(state: State, action: Action, task: RemoteTask, *, now: datetime) -> State:

@@ -45,6 +45,11 @@ if TYPE_CHECKING:
 @wait_timeout_option
 @lock_timeout_option
 @click.option(
+    "--max-duration",
+    metavar="D",
+    help="Start no create after D (e.g. 5h, 90m): save, exit 4, and let the next apply go on.",
+)
+@click.option(
     "--expect-digest",
     metavar="sha256:HEX",
     callback=review_digest_value,
@@ -66,11 +71,13 @@ def apply_command(
     wait: bool,
     timeout: float,
     lock_timeout: float | None,
+    max_duration: str | None,
     expect_digest: str | None,
     selection: Selection,
 ) -> int:
     """Create what is missing and record it in the state file."""
     from reconciler.commands.apply import ApplyOptions, run_apply
+    from reconciler.commands.plan import parse_duration
     from reconciler.plan.review import Reviewed
 
     options = ApplyOptions(
@@ -83,6 +90,11 @@ def apply_command(
         timeout=timeout,
         lock_timeout=lock_timeout,
         expect=Reviewed(expect_digest) if expect_digest else None,
+        max_duration=(
+            parse_duration(max_duration, "--max-duration").total_seconds()
+            if max_duration is not None
+            else None
+        ),
     )
     result = run_apply(
         context(ctx),

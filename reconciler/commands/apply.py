@@ -52,6 +52,7 @@ class ApplyOptions:
     timeout: float = defaults.WAIT_TIMEOUT
     lock_timeout: float | None = None
     wait_interval: float = defaults.WAIT_INTERVAL
+    max_duration: float | None = None  # seconds
     # --expect-digest: apply only the plan that was reviewed (CI.md §5).
     expect: Reviewed | None = None
 
@@ -190,9 +191,17 @@ def _run(
                 min_interval=options.min_interval,
                 fail_fast=options.fail_fast,
                 post_timeout=ctx.options.post_timeout,
+                max_duration=options.max_duration,
             )
             report = apply_plan(
-                the_plan, client=client, store=store, progress=out, settings=settings, stop=stop
+                the_plan,
+                client=client,
+                store=store,
+                progress=out,
+                settings=settings,
+                stop=stop,
+                monotonic=ctx.monotonic,
+                sleep=ctx.sleep,
             )
             final = store.state
         code = report.exit_code

@@ -54,6 +54,9 @@ class Context:
     # The transport a sandbox: URL is served by; None opens the URL's file (sandbox_transport).
     # Tests hand in a sandbox on a manual clock this way.
     sandbox: Callable[[str], httpx.BaseTransport] | None = None
+    # Waits for pacing and rate limits; None waits on the clock (interruptibly). Tests on a manual
+    # clock hand in one that advances it, so an hour of GitHub's create limits passes at once.
+    sleep: Callable[[float], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,12 @@ def open_api(ctx: Context, *, create_rate: str | None = None) -> AgentTasksClien
             warned.add(message)
             ctx.err(f"Warning: {message}")
 
-    hooks = Hooks(log=ctx.err if options.verbose else None, warn=warn, monotonic=ctx.monotonic)
+    hooks = Hooks(
+        log=ctx.err if options.verbose else None,
+        warn=warn,
+        monotonic=ctx.monotonic,
+        sleep=ctx.sleep,
+    )
     return open_client(
         options.api_url,
         ctx.env,

@@ -5,7 +5,7 @@ confinement of every link it follows (DESIGN §7)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 import httpx
@@ -97,15 +97,23 @@ class AgentTasksClient(Session):
         really leaves, not by when it started waiting.
         """
         with self._create_lock:
-            return self._limiter.delay(self._hooks.clock())
+            return self._limiter.delay(self._hooks.monotonic())
+
+    def count_earlier_creates(self, ages: Iterable[float]) -> None:
+        """Count creates sent ``ages`` seconds ago (earlier runs, from the state): GitHub's create
+        limits hold across runs, so ``--max-create-rate``'s windows start from them."""
+        with self._create_lock:
+            now = self._hooks.monotonic()
+            for age in sorted(ages, reverse=True):
+                self._limiter.record(now - max(0.0, age))
 
     def _create_slot(self) -> None:
         # Its own lock: a wait for the create rate must not hold up listings in other threads.
         with self._create_lock:
-            while (delay := self._limiter.delay(self._hooks.clock())) > 0:
+            while (delay := self._limiter.delay(self._hooks.monotonic())) > 0:
                 self._say(f"waiting {delay:.1f}s for --max-create-rate")
                 self._sleep(delay)
-            self._limiter.record(self._hooks.clock())
+            self._limiter.record(self._hooks.monotonic())
 
     def _all_pages(self, request: ApiRequest) -> TaskList:
         url = self._url(request)

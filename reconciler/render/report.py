@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.apply.report import ApplyStatus, Report
+from reconciler.apply.report import MAX_DURATION, ApplyStatus, Report
 from reconciler.errors import ExitCode
 from reconciler.render.json import FORMAT_VERSION
 
@@ -20,12 +20,17 @@ def closing_line(report: Report) -> str:
         report.count(ApplyStatus.FAILED)
         or report.count(ApplyStatus.UNCONFIRMED)
         or report.interrupted
+        or report.left
     ):
         return f"Apply complete! Tasks: {counts}."
     lines = [f"Apply finished with errors! Tasks: {counts}."]
     for outcome in report.outcomes:
+        if outcome.detail == MAX_DURATION:
+            continue  # one line for them all, below
         if outcome.status in (ApplyStatus.FAILED, ApplyStatus.UNCONFIRMED, ApplyStatus.SKIPPED):
             lines.append(f"  task.{outcome.key}: {outcome.status}: {outcome.detail}")
+    if report.left:
+        lines.append(f"  {report.left} left at --max-duration: the next apply goes on.")
     return "\n".join(lines)
 
 
@@ -36,6 +41,7 @@ def report_json(report: Report, code: ExitCode) -> str:
         "outcomes": [o.__dict__ for o in report.outcomes],
         "counts": {str(status): report.count(status) for status in ApplyStatus},
         "interrupted": report.interrupted is not None,
+        "left": report.left,
         "exit_code": int(code),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -84,6 +84,14 @@ class State(_StateModel):
     tasks: dict[str, Record] = {}
     intents: dict[str, Intent] = {}
     tombstones: dict[str, Tombstone] = {}
+    recent_creates: tuple[Timestamp, ...] = Field(
+        default=(),
+        description=(
+            "When the last hour's POSTs left (server time), oldest first: GitHub's create limits"
+            " (80 a minute, 500 an hour) count across runs, so the next apply's pacing starts"
+            " from them. Never written when empty."
+        ),
+    )
     fence: str | None = Field(
         default=None,
         description=(
@@ -177,8 +185,10 @@ def encode(state: State) -> str:
             "tombstones": dict(sorted(state.tombstones.items())),
         }
     )
-    unset = {"fence"} if state.fence is None else None
-    return to_json(ordered, indent=2, exclude=unset).decode() + "\n"
+    unset = {"fence"} if state.fence is None else set()
+    if not state.recent_creates:
+        unset.add("recent_creates")
+    return to_json(ordered, indent=2, exclude=unset or None).decode() + "\n"
 
 
 class Encoder:

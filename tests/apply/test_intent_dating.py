@@ -38,7 +38,7 @@ def test_create_delay_reports_the_rate_wait_without_waiting() -> None:
         Token("t", "a test"),
         transport=Sandbox().transport(),
         settings=ClientSettings(create_rate="2/min"),
-        hooks=Hooks(clock=lambda: now[0], sleep=lambda s: None),
+        hooks=Hooks(clock=lambda: now[0], monotonic=lambda: now[0], sleep=lambda s: None),
     )
     with client:
         assert client.create_delay() == 0

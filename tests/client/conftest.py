@@ -88,6 +88,7 @@ def make_client(sb: Sandbox, fake_time: FakeTime, captured: Captured) -> Iterato
         clock = time or fake_time
         hooks = Hooks(
             clock=clock.clock,
+            monotonic=clock.clock,  # the create-rate windows: sleeping moves them on
             sleep=clock.sleep,
             rand=random.Random(7).random,
             log=captured.logs.append,
