@@ -13,6 +13,9 @@ POST_TIMEOUT = 30.0  # seconds: a POST's read timeout, and the base of a lost cr
 GET_TIMEOUT = 30.0  # seconds: any other request's read timeout
 CONCURRENCY = 8  # listings in flight at once
 CREATE_RATE = "80/min,500/h"  # the client's create limiter (GitHub's secondary limits, with margin)
+# A github: state's save is a tree, a commit and a ref update, each counted by GitHub's
+# content-creation limits like a create (CI.md §2.1): about three writes per create.
+BRANCH_WRITES_PER_CREATE = 3
 MIN_INTERVAL = 1.0  # seconds between two creates of one apply
 WAIT_TIMEOUT = 3600.0  # seconds: how long --wait follows tasks
 WAIT_INTERVAL = 5.0  # seconds between two listings of --wait

@@ -8,7 +8,7 @@ import os
 import shlex
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from reconciler import defaults
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
 from reconciler.errors import ExitCode, UsageError
-from reconciler.plan.model import Plan
+from reconciler.github.pacing import CreateRate, create_schedule
+from reconciler.plan.model import Duration, Plan
 from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import SavedPlan, SavedSelection, is_saved_plan, load_plan, save_plan
@@ -108,7 +109,26 @@ def make_plan(
         )
     remote = refresh(client, work.desired, work.state, server_now(client, ctx), options)
     now = server_now(client, ctx)
-    return plan(work.desired, work.state, remote, now, options), now
+    made = plan(work.desired, work.state, remote, now, options)
+    return replace(made, duration=duration(made, work, now)), now
+
+
+def duration(made: Plan, work: Workspace, now: datetime) -> Duration | None:
+    """How long applying ``made`` takes at least at GitHub's create limits (and a github: state's
+    commits), when more than a minute; the earlier creates the state counts are included."""
+    creates = made.counts.added
+    if not creates:
+        return None
+    branch = str(work.state_path).startswith("github:")
+    limits = CreateRate.parse(defaults.CREATE_RATE).windows
+    if branch:
+        per = defaults.BRANCH_WRITES_PER_CREATE
+        limits = tuple((max(1, count // per), seconds) for count, seconds in limits)
+    earlier = tuple((now - t).total_seconds() for t in work.state.recent_creates)
+    seconds = create_schedule(
+        creates, CreateRate(limits), min_interval=defaults.MIN_INTERVAL, earlier=earlier
+    )
+    return Duration(seconds, creates, limits, branch) if seconds > 60 else None
 
 
 def render(

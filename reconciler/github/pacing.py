@@ -229,3 +229,22 @@ class CreateLimiter:
         """Count a create started at ``now``."""
         if self.rate.windows:
             self._times.append(now)
+
+
+def create_schedule(
+    count: int, rate: CreateRate, *, min_interval: float, earlier: tuple[float, ...] = ()
+) -> float:
+    """Seconds from now until the last of ``count`` creates can leave, under ``rate`` and
+    ``min_interval``, after creates sent ``earlier`` seconds ago: the apply's own limiter, run
+    ahead of time (plan's duration estimate). Only the waits; the requests themselves add to it."""
+    limiter = CreateLimiter(rate)
+    for age in sorted(earlier, reverse=True):
+        limiter.record(-max(0.0, age))
+    now, last = 0.0, None
+    for _ in range(count):
+        if last is not None:
+            now = max(now, last + min_interval)
+        now += limiter.delay(now)
+        limiter.record(now)
+        last = now
+    return now

@@ -137,6 +137,17 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class Duration:
+    """How long applying the plan's creates takes at least, when over a minute: the waits GitHub's
+    create limits (and the state branch's commits) impose, estimated by the apply's own limiter."""
+
+    seconds: float
+    creates: int
+    limits: tuple[tuple[int, float], ...]  # (count, window seconds) of the create rate applied
+    branch: bool = False  # a github: state: its commits count against the same limits
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every action, sorted by (action order, key), and what is around them."""
 
@@ -150,6 +161,7 @@ class Plan:
     declared: int = 0
     tracked: int = 0
     repositories: int = 0
+    duration: Duration | None = None
 
     @property
     def changes(self) -> tuple[Action, ...]:

@@ -7,12 +7,14 @@ through ``printable`` before they reach a terminal, so no prompt can move the cu
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from reconciler.defaults import BRANCH_WRITES_PER_CREATE as BRANCH_WRITES
 from reconciler.plan.model import Bucket, Counts, Kind, Plan, Status, Sync, sort_actions
 
 NO_CHANGES = "No changes. Declared tasks match the state."
@@ -56,6 +58,39 @@ def summary_sentence(counts: Counts) -> str:
     imported = f"{counts.imported} to import, " if counts.imported else ""
     forgotten = f", {counts.forgotten} to forget" if counts.forgotten else ""
     return f"Plan: {imported}{counts.added} to add, 0 to change, 0 to destroy{forgotten}."
+
+
+def _span(seconds: float) -> str:
+    """``3 h 9 min``, ``12 min``, ``45 s``."""
+    minutes = math.ceil(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes} min"
+
+
+def _per(count: int, seconds: float) -> str:
+    unit = {60.0: "a minute", 3600.0: "an hour"}.get(seconds, f"per {seconds:g} s")
+    return f"{count:,} {unit}"
+
+
+def duration_line(plan: Plan) -> str | None:
+    """``2,000 to add: at GitHub's limits of 80 creates a minute and 500 an hour, this apply takes
+    at least 3 h 9 min.`` when applying takes over a minute (``Plan.duration``)."""
+    took = plan.duration
+    if took is None:
+        return None
+    limits = " and ".join(_per(count, seconds) for count, seconds in took.limits)
+    why = (
+        f"GitHub's limits, shared with the state branch's {BRANCH_WRITES} commits a create,"
+        f" of {limits}"
+        if took.branch
+        else f"GitHub's limits of {limits}"
+    )
+    return (
+        f"{took.creates:,} to add: at {why}, this apply takes at least {_span(took.seconds)}"
+        " (apply --max-duration splits it across runs)."
+    )
 
 
 def awaits_decision(plan: Plan) -> bool:

@@ -92,6 +92,7 @@ def plan_json(plan: Plan, *, files: tuple[str, ...], state_path: str, now: datet
         "drift": list(plan.drift),
         "summary": summary(plan.counts),
         "review_digest": review_digest(plan),
+        "estimated_seconds": round(plan.duration.seconds) if plan.duration else None,
         "statuses": _statuses(plan.statuses, now),
     }
     return _dump(document)

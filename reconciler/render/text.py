@@ -15,6 +15,7 @@ from reconciler.render.common import (
     TARGETING,
     Paint,
     Style,
+    duration_line,
     header_line,
     live_line,
     notes,
@@ -124,6 +125,8 @@ def plan_text(
     sections += plan_body(plan, paint=paint, clip=TEXT_CLIP)
     sections += _epilogue(plan, paint)
     sections.append([_outcome(plan, paint)])
+    if (took := duration_line(plan)) is not None:
+        sections.append([took])
     if plan.statuses:
         sections.append(live_section(plan.statuses, now=now, paint=paint))
     return _join(sections)

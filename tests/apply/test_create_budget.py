@@ -10,6 +10,7 @@ sandbox recorded each POST at.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Result
-from reconciler.commands.plan import Selection
+from reconciler.commands.plan import Selection, run_plan
 from reconciler.errors import ExitCode
 from tests.apply.test_recovery import World
 from tests.conftest import full_size_only
@@ -106,3 +107,46 @@ def test_max_duration_stops_in_time_and_the_next_apply_goes_on(
     assert _apply(world, rate).code == ExitCode.OK
     assert len(_post_times(world)) == 2 * size
     world.assert_each_once()
+
+
+def test_the_plan_says_how_long_the_apply_takes_and_is_right_within_ten_percent(
+    world: World,
+) -> None:
+    _declare(world, 520)  # past 500 an hour: the last 20 wait for the first ones to age out
+    planned = run_plan(
+        world.ctx,
+        files=[world.file],
+        state=None,
+        fmt="json",
+        out=None,
+        detailed_exitcode=False,
+        selection=Selection(max_creates=10_000),
+    )
+    estimate = json.loads(planned.out)["estimated_seconds"]
+    text = run_plan(
+        world.ctx,
+        files=[world.file],
+        state=None,
+        fmt="text",
+        out=None,
+        detailed_exitcode=False,
+        selection=Selection(max_creates=10_000),
+    ).out
+    assert (
+        "520 to add: at GitHub's limits of 80 a minute and 500 an hour, this apply takes at"
+        " least 1 h 1 min (apply --max-duration splits it across runs)."
+    ) in text
+    began = world.clock()
+    assert (
+        run_apply(
+            world.ctx,
+            files=[world.file],
+            state=None,
+            plan_path=None,
+            selection=Selection(max_creates=10_000),
+            options=ApplyOptions(yes=True),
+        ).code
+        == ExitCode.OK
+    )
+    took = (_post_times(world)[-1] - began).total_seconds()
+    assert abs(took - estimate) <= 0.1 * took, (took, estimate)

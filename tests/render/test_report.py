@@ -37,6 +37,7 @@ def test_counts_name_every_status_even_at_zero() -> None:
         "exit_code": 0,
         "format_version": FORMAT_VERSION,
         "interrupted": False,
+        "left": 0,
         "outcomes": [],
     }
 
