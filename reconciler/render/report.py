@@ -50,7 +50,7 @@ _REPORT_SYMBOLS = {
     ApplyStatus.FORGOTTEN: "-",
     ApplyStatus.FAILED: "!",
     ApplyStatus.UNCONFIRMED: "?",
-    ApplyStatus.SKIPPED: " ",
+    ApplyStatus.SKIPPED: ".",
 }
 
 
