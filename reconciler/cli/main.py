@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler import __version__, defaults
+from reconciler.cli import actions
 from reconciler.cli.options import (
     context,
     emit,
@@ -217,15 +218,21 @@ _register()
 def _report(error: AgentTasksError) -> None:
     if isinstance(error, SpecError):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            actions.echo(str(problem), err=True)
+        from reconciler.commands.github import workflow
+
+        run = workflow(os.environ)
+        if run is not None:
+            actions.later(run.refusals(error.problems))
         return
-    click.echo(f"Error: {error}", err=True)
+    actions.echo(f"Error: {error}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the command and exit with the code DESIGN §6 assigns."""
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
+    guard = actions.install(os.environ)
     code: int
     try:
         result = cli.main(args=args, prog_name="agenttasks", standalone_mode=False)
@@ -256,4 +263,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         if verbose:
             click.echo(traceback.format_exc(), err=True)
         code = ExitCode.BUG
+    if guard is not None:
+        guard.finish()
     sys.exit(code)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from reconciler import defaults
+from reconciler.cli import actions
 from reconciler.commands.context import Context, Result
 from reconciler.errors import UsageError
 
@@ -104,11 +105,14 @@ def file_option(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def context(ctx: click.Context) -> Context:
+    if ctx.params.get("fmt") == "json":
+        actions.stdout_is_json()
+
     def err(line: str) -> None:
-        click.echo(line, err=True)
+        actions.echo(line, err=True)
 
     def out(line: str) -> None:
-        click.echo(line)
+        actions.echo(line)
 
     def ask(question: str) -> str:
         return str(click.prompt(question, default="", show_default=False))
@@ -127,9 +131,10 @@ def context(ctx: click.Context) -> Context:
 
 def emit(result: Result) -> int:
     if result.out:
-        click.echo(result.out, nl=False)
+        actions.echo(result.out, nl=False)
     for line in result.err:
-        click.echo(line, err=True)
+        actions.echo(line, err=True)
+    actions.later(result.commands)
     return int(result.code)
 
 

@@ -22,14 +22,23 @@ from reconciler.commands.context import (
     state_backend,
     tasks_files,
 )
+from reconciler.commands.github import workflow
 from reconciler.commands.plan import Selection, make_plan, render, replanned
 from reconciler.commands.waiting import followed, wait_for
-from reconciler.errors import ExitCode, Interrupted, UsageError, combine_exit_codes
+from reconciler.errors import ExitCode, Interrupted, Position, UsageError, combine_exit_codes
+from reconciler.models import Desired
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import check_user
 from reconciler.plan.review import Reviewed, check_reviewed
 from reconciler.plan.saved import SavedPlan, check_current, check_untampered, load_plan
-from reconciler.render.report import closing_line, report_json
+from reconciler.render.github import (
+    plan_annotations,
+    plan_outputs,
+    report_annotations,
+    report_outputs,
+)
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.report import closing_line, report_json, report_markdown
 from reconciler.spec.load import load
 from reconciler.state.format import State
 from reconciler.state.store import StateStore
@@ -181,7 +190,9 @@ def _run(
                     check_reviewed(options.expect, the_plan)
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
             if not changes and not the_plan.unresolved:
-                return Result("" if show else report_json(Report(), ExitCode.OK))
+                commands = _publish_plan(ctx, desired, the_plan, backend.location)
+                text = "" if show else report_json(Report(), ExitCode.OK)
+                return Result(text, commands=commands)
             # Unresolved intents alone need no approval: the run only checks them (exit 4).
             if changes and saved is None and not _confirmed(ctx, options):
                 return Result("Apply cancelled.\n", code=ExitCode.ERROR)
@@ -210,7 +221,42 @@ def _run(
             followed = _follow(ctx, client, final, report, options, out, stop.event)
             # A signal while waiting ends the wait: 130/143, not a timeout.
             code = combine_exit_codes(code, followed, stop.code or ExitCode.OK)
-    return Result(report_json(report, code) if not show else "", code=code)
+    commands = _publish_report(ctx, desired, the_plan, report, final, code)
+    return Result(report_json(report, code) if not show else "", code=code, commands=commands)
+
+
+def _publish_plan(ctx: Context, desired: Desired, the_plan: Plan, location: str) -> tuple[str, ...]:
+    """In GitHub Actions, an apply with nothing to do: the plan to the step summary (docs/ci.md)."""
+    run = workflow(ctx.env)
+    if run is None:
+        return ()
+    now = ctx.now()
+    return run.publish(
+        markdown=lambda limit: plan_markdown(
+            the_plan, files=desired.files, state_path=location, now=now, limit=limit
+        ),
+        annotations=plan_annotations(the_plan, run.where(_positions(desired))),
+        outputs=plan_outputs(the_plan, int(ExitCode.OK)),
+    )
+
+
+def _publish_report(
+    ctx: Context, desired: Desired, the_plan: Plan, report: Report, final: State, code: ExitCode
+) -> tuple[str, ...]:
+    """In GitHub Actions: the apply report to the step summary, its outputs and annotations."""
+    run = workflow(ctx.env)
+    if run is None:
+        return ()
+    links = {key: r.html_url for key, r in final.tasks.items() if r.html_url}
+    return run.publish(
+        markdown=lambda limit: report_markdown(report, links=links),
+        annotations=report_annotations(report, run.where(_positions(desired))),
+        outputs=report_outputs(the_plan, report, int(code)),
+    )
+
+
+def _positions(desired: Desired) -> dict[str, Position]:
+    return {key: task.position for key, task in desired.tasks.items()}
 
 
 def _follow(

@@ -61,11 +61,13 @@ class Context:
 
 @dataclass(frozen=True)
 class Result:
-    """What a command wants printed (stdout text, stderr lines) and its exit code."""
+    """What a command wants printed (stdout text, stderr lines) and its exit code; in GitHub
+    Actions, the workflow commands (annotations) to print after the user text's block."""
 
     out: str = ""
     err: tuple[str, ...] = ()
     code: ExitCode = ExitCode.OK
+    commands: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

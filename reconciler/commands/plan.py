@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import defaults
 from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
+from reconciler.commands.github import workflow
 from reconciler.errors import ExitCode, UsageError
 from reconciler.github.pacing import CreateRate, create_schedule
 from reconciler.plan.model import Duration, Plan
@@ -22,6 +23,7 @@ from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.saved import SavedPlan, SavedSelection, is_saved_plan, load_plan, save_plan
 from reconciler.render.common import awaits_decision
+from reconciler.render.github import plan_annotations, plan_outputs
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
@@ -184,7 +186,28 @@ def run_plan(
             f"Saved the plan to {out}. To apply exactly this plan, run:",
             f"  agenttasks apply {shlex.quote(str(out))}",
         )
-    return Result(text, err, _exit_code(result, detailed_exitcode))
+    code = _exit_code(result, detailed_exitcode)
+    commands = publish_plan(ctx, work, result, now, code)
+    return Result(text, err, code, commands)
+
+
+def publish_plan(
+    ctx: Context, work: Workspace, result: Plan, now: datetime, code: ExitCode
+) -> tuple[str, ...]:
+    """In GitHub Actions: the Markdown plan to the step summary, the outputs, and the
+    annotations on the keys' lines to print (docs/ci.md); nothing elsewhere."""
+    run = workflow(ctx.env)
+    if run is None:
+        return ()
+    positions = {key: task.position for key, task in work.desired.tasks.items()}
+    state = str(work.state_path)
+    return run.publish(
+        markdown=lambda limit: plan_markdown(
+            result, files=work.files, state_path=state, now=now, limit=limit
+        ),
+        annotations=plan_annotations(result, run.where(positions)),
+        outputs=plan_outputs(result, int(code)),
+    )
 
 
 def check_out(path: Path) -> None:

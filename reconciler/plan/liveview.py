@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from reconciler.models import TaskState
 from reconciler.plan.model import Action, Kind, Status, Sync
 from reconciler.state.format import State
 
@@ -59,11 +61,33 @@ def drift(state: State, actions: Sequence[Action]) -> tuple[str, ...]:
         if task.archived_at is not None:
             notes.append(f"task.{action.key} was archived on GitHub")
         if record.last_state is not None and task.state != record.last_state:
-            was, now = record.last_state.value, task.state.value
-            notes.append(f"task.{action.key}: {was} -> {now} since the last save")
+            notes.append(transition_note(action.key, record.last_state, task.state))
     notes += [
         f"task.{a.key}: {a.notes[0]}"
         for a in actions
         if a.kind == Kind.NOOP and a.task is None and a.notes
     ]
     return tuple(notes)
+
+
+_TRANSITION = re.compile(r"task\.(?P<key>\S+): (?P<was>\w+) -> (?P<now>\w+) since the last save")
+_FORWARD = (TaskState.QUEUED, TaskState.IN_PROGRESS, TaskState.COMPLETED)
+
+
+def transition_note(key: str, was: TaskState, now: TaskState) -> str:
+    """The drift note of a task whose state moved since the last save."""
+    return f"task.{key}: {was.value} -> {now.value} since the last save"
+
+
+def expected_progress(note: str) -> tuple[str, str] | None:
+    """``(was, now)`` when ``note`` is a ``transition_note`` along queued -> in_progress ->
+    completed, the progress every task is expected to make; None for any other note (a task
+    gone, archived, failed or waiting for a person: a reviewer must see those)."""
+    match = _TRANSITION.fullmatch(note)
+    if match is None:
+        return None
+    states = [s.value for s in _FORWARD]
+    was, now = match["was"], match["now"]
+    if was in states and now in states and states.index(was) < states.index(now):
+        return was, now
+    return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from reconciler.models import RequestBody
 from reconciler.plan.model import Action, Kind
 from reconciler.render.common import (
+    DIFF_SYMBOLS,
     HEADLINES,
     KIND_STYLE,
     STATE_ONLY,
@@ -29,7 +30,7 @@ from reconciler.render.common import (
 KNOWN_AFTER_APPLY = "(known after apply)"
 BODY_FIELDS = ("base_ref", "head_ref", "model", "custom_agent", "create_pull_request")
 _HEREDOC_INDENT = " " * 12
-_QUIET_REASONS = frozenset({"not created yet"})
+QUIET_REASONS = frozenset({"not created yet"})
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def _existing_attrs(action: Action) -> list[_Attr]:
     return attrs
 
 
-def _headline(action: Action) -> str:
+def headline(action: Action) -> str:
+    """What happens to the key: ``will be created``, ``will be imported, then forgotten``…"""
     if action.kind == Kind.IMPORT and action.forget_after_import:
         return "will be imported, then forgotten"
     return HEADLINES[action.kind]
@@ -95,7 +97,7 @@ def _headline(action: Action) -> str:
 
 def _comments(action: Action, *, dropped: bool) -> list[str]:
     lines = []
-    if action.reason and action.reason not in _QUIET_REASONS and action.kind != Kind.FORGET:
+    if action.reason and action.reason not in QUIET_REASONS and action.kind != Kind.FORGET:
         lines.append(f"({printable(action.reason)})")
     if dropped:
         lines.append("(an earlier create got no answer and started no task)")
@@ -111,12 +113,19 @@ def _comments(action: Action, *, dropped: bool) -> list[str]:
     return lines
 
 
-def block(action: Action, *, paint: Paint, clip: Clip, dropped: bool = False) -> list[str]:
-    """The lines of one action's block, without a trailing blank line."""
+def block(
+    action: Action, *, paint: Paint, clip: Clip, dropped: bool = False, diff: bool = False
+) -> list[str]:
+    """The lines of one action's block, without a trailing blank line.
+
+    With ``diff``, the action's symbol moves to the first column of every line of the block's
+    body (``DIFF_SYMBOLS``; comments keep a blank one), as a ```diff fence wants it.
+    """
     style = KIND_STYLE[action.kind]
-    symbol = SYMBOLS[action.kind]
-    lines = [paint(f"  # task.{printable(action.key)} {_headline(action)}", "bold")]
+    symbol = "" if diff else SYMBOLS[action.kind]
+    lines = [paint(f"  # task.{printable(action.key)} {headline(action)}", "bold")]
     lines += [f"  # {comment}" for comment in _comments(action, dropped=dropped)]
+    head = len(lines)
     column = paint(f"{symbol:>3}", style) if symbol else "   "
     lines.append(f"{column} task {quote(action.key)} {{")
     attrs = _body_attrs(action.repo, action.body, clip) if action.creates else None
@@ -128,4 +137,7 @@ def block(action: Action, *, paint: Paint, clip: Clip, dropped: bool = False) ->
         lines.append(f"      {marker} {attr.name:<{width}} = {value}")
         lines += attr.extra
     lines.append("    }")
+    if diff:
+        first = DIFF_SYMBOLS[action.kind]
+        lines = [f" {line}" for line in lines[:head]] + [f"{first}{line}" for line in lines[head:]]
     return lines

@@ -45,6 +45,17 @@ SYMBOLS = {
     Kind.FORGET: ".",
     Kind.NOOP: "",
 }
+# The first column of a block in a ```diff fence, so GitHub colours it: + added (green), ! a
+# task replaced by a new one (orange), - forgotten (red), ~ imported (uncoloured: nothing starts).
+DIFF_SYMBOLS = {
+    Kind.CREATE: "+",
+    Kind.IMPORT: "~",
+    Kind.REPLACE: "!",
+    Kind.RERUN: "!",
+    Kind.RECREATE: "+",
+    Kind.FORGET: "-",
+    Kind.NOOP: " ",
+}
 
 _BIDI = frozenset("\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 

@@ -1,10 +1,13 @@
 """``--format markdown``: the plan as one pull-request comment (DESIGN §4). Pure.
 
-The summary sentence comes first and is always kept; then the live-state line and table, then the
-blocks inside ``<details>``. Text that comes from files or the API is escaped (``|``, HTML,
-emphasis), and the blocks sit in a fence longer than any backtick run inside them, so no prompt
-can close the fence, open a tag or break the table. A comment holds at most 65,536 characters:
-lists are cut where they stop fitting, each with a note saying how much was left out.
+The summary sentence comes first and is always kept; then the list of changes (symbol, key,
+repository, reason), what needs a person, what changed on GitHub that a reviewer must notice, the
+live-state line (the progress every task is expected to make only counted) and table, then the
+blocks inside ``<details>``, in a ```diff fence so GitHub colours them. Text that comes from
+files or the API is escaped (``|``, HTML, emphasis), and the blocks sit in a fence longer than
+any backtick run inside them, so no prompt can close the fence, open a tag or break the table.
+A comment holds at most 65,536 characters: lists are cut where they stop fitting, each with a
+note saying how much was left out.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconciler.plan.model import Attention, Plan, Status
-from reconciler.render.blocks import Clip
+from reconciler.plan.liveview import expected_progress
+from reconciler.plan.model import Action, Attention, Plan, Status
+from reconciler.render.blocks import QUIET_REASONS, Clip, headline
 from reconciler.render.common import (
     COLUMNS,
+    DIFF_SYMBOLS,
     TARGETING,
     Paint,
     header_line,
@@ -29,7 +34,7 @@ from reconciler.render.common import (
     status_cells,
     unresolved_line,
 )
-from reconciler.render.text import plan_body, sorted_statuses
+from reconciler.render.text import ordered, plan_body, sorted_statuses
 
 GITHUB_COMMENT_LIMIT = 65536
 MARKDOWN_CLIP = Clip(lines=40, width=300)
@@ -46,10 +51,13 @@ def md_text(text: str) -> str:
     return _BACKSLASHED.sub(r"\\\1", escaped)
 
 
+def safe_link(url: str, label: str = "open") -> str:
+    """``[label](url)`` for a plain https URL; any other text escaped, not linked."""
+    return f"[{label}]({url})" if _SAFE_URL.fullmatch(url) else md_text(url)
+
+
 def _link(url: str | None) -> str:
-    if url is None:
-        return "-"
-    return f"[open]({url})" if _SAFE_URL.fullmatch(url) else md_text(url)
+    return "-" if url is None else safe_link(url)
 
 
 @dataclass
@@ -121,18 +129,54 @@ def _table(statuses: tuple[Status, ...], now: datetime) -> _Section:
 
 
 def _blocks(plan: Plan, limit: int) -> _Section:
-    blocks = plan_body(plan, paint=Paint(False), clip=MARKDOWN_CLIP)
+    blocks = plan_body(plan, paint=Paint(False), clip=MARKDOWN_CLIP, diff=True)
     items = ["\n".join(line.rstrip() for line in b) + "\n\n" for b in blocks]
     fence = "`" * max(3, 1 + max((longest_backtick_run(i) for i in items), default=0))
     return _Section(
-        f"{fence}text\n",
+        f"{fence}diff\n",
         items,
         lambda n: (
-            f"  # ({n} more change{'s' if n > 1 else ''} not shown: a comment holds at most"
+            f"   # ({n} more change{'s' if n > 1 else ''} not shown: a comment holds at most"
             f" {limit:,} characters; the CI log or agenttasks plan shows them all)\n"
         ),
         f"{fence}\n\n",
     )
+
+
+def change_line(action: Action) -> str:
+    """One item of the list of changes: ``+ task.KEY in REPO: will be created (reason)``,
+    Markdown-escaped, the symbol in a code span."""
+    reason = action.reason if action.reason not in QUIET_REASONS else ""
+    words = f"task.{action.key} in {action.repo}: {headline(action)}"
+    words += f" ({reason})" if reason else ""
+    return f"`{DIFF_SYMBOLS[action.kind]}` {md_text(words)}"
+
+
+def _changes(plan: Plan) -> _Section:
+    return _Section(
+        "",
+        [f"- {change_line(action)}\n" for action in ordered(plan)],
+        lambda n: f"- _… and {n} more not shown._\n",
+        "\n",
+    )
+
+
+def progress_line(drift: tuple[str, ...]) -> str:
+    """The drift notes that are expected progress (queued -> in_progress -> completed),
+    counted per step: ``Since the last save, as expected: 2 queued → in_progress.``; "" for none."""
+    steps: dict[tuple[str, str], int] = {}
+    for note in drift:
+        if (step := expected_progress(note)) is not None:
+            steps[step] = steps.get(step, 0) + 1
+    if not steps:
+        return ""
+    counted = ", ".join(f"{n} {was} → {now}" for (was, now), n in sorted(steps.items()))
+    return md_text(f"Since the last save, as expected: {counted}.")
+
+
+def _noticed(drift: tuple[str, ...]) -> list[str]:
+    """The drift notes a reviewer must see: a task gone, archived, failed or needing a person."""
+    return [note for note in drift if expected_progress(note) is None]
 
 
 def _head(plan: Plan) -> str:
@@ -144,14 +188,12 @@ def _head(plan: Plan) -> str:
 
 def _details(doc: _Document, plan: Plan) -> None:
     found, end = list(notes(plan)), "</details>\n\n"
-    if not (plan.changes or plan.drift or found):
+    if not (plan.changes or found):
         return
     doc.reserved += len(end)
     if not doc.add("<details><summary>Plan details</summary>\n\n"):
         doc.reserved -= len(end)
         return
-    if plan.drift:
-        doc.fitted(_bullets("Changed since the last save (information only)", list(plan.drift)))
     if found:
         doc.fitted(_bullets("Notes", found))
     if plan.changes:
@@ -174,6 +216,8 @@ def plan_markdown(
     footer = f"<sub>{md_text(header_line(plan, files=files, state_path=state_path))}</sub>\n"
     footer = footer if len(footer) <= _FOOTER_MAX else ""
     doc = _Document(limit, [_head(plan)], reserved=len(footer))
+    if plan.changes:
+        doc.fitted(_changes(plan))
     if plan.attention:
         lines = [f"task.{a.key}: {a.message}" for a in sorted(plan.attention, key=_by_key)]
         doc.fitted(_bullets("Needs attention", lines))
@@ -181,7 +225,11 @@ def plan_markdown(
         doc.fitted(
             _bullets("Unconfirmed creates", [unresolved_line(k) for k in sorted(plan.unresolved)])
         )
-    if doc.add(f"Live: {live_line(plan.statuses)}\n\n") and plan.statuses:
+    if noticed := _noticed(plan.drift):
+        doc.fitted(_bullets("Changed on GitHub since the last save (information only)", noticed))
+    progress = progress_line(plan.drift)
+    live = f"Live: {live_line(plan.statuses)}" + (f" {progress}" if progress else "")
+    if doc.add(f"{live}\n\n") and plan.statuses:
         doc.fitted(_table(plan.statuses, now))
     _details(doc, plan)
     doc.parts.append(footer)

@@ -1,12 +1,15 @@
-"""The apply's report as text (the closing lines) and as JSON (``apply --format json``)."""
+"""The apply's report as text (the closing lines), JSON (``apply --format json``) and Markdown
+(the step summary, and the pull-request comment after an apply)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from reconciler.apply.report import MAX_DURATION, ApplyStatus, Report
 from reconciler.errors import ExitCode
 from reconciler.render.json import FORMAT_VERSION
+from reconciler.render.markdown import md_text, safe_link
 
 
 def closing_line(report: Report) -> str:
@@ -45,3 +48,33 @@ def report_json(report: Report, code: ExitCode) -> str:
         "exit_code": int(code),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+_REPORT_SYMBOLS = {
+    ApplyStatus.CREATED: "+",
+    ApplyStatus.IMPORTED: "~",
+    ApplyStatus.FORGOTTEN: "-",
+    ApplyStatus.FAILED: "!",
+    ApplyStatus.UNCONFIRMED: "?",
+    ApplyStatus.SKIPPED: ".",
+}
+
+
+def report_markdown(report: Report, *, links: Mapping[str, str]) -> str:
+    """The apply as Markdown: Terraform's closing line, then one item per key (symbol, key, what
+    happened, the task with its link from ``links`` by key, the failure's detail)."""
+    head, *_ = closing_line(report).split("\n")
+    parts = ["### agenttasks apply\n\n", f"{md_text(head)}\n\n"]
+    for outcome in report.outcomes:
+        words = f"task.{outcome.key}: {outcome.status}"
+        task = ""
+        if outcome.task_id:
+            task = f" task {md_text(outcome.task_id)}"
+            if (url := links.get(outcome.key)) is not None:
+                task += f" ({safe_link(url)})"
+        detail = f": {md_text(outcome.detail)}" if outcome.detail else ""
+        symbol = _REPORT_SYMBOLS[outcome.status]
+        parts.append(f"- `{symbol}` {md_text(words)}{task}{detail}\n")
+    if report.interrupted is not None:
+        parts.append("\n_Interrupted: the keys not listed were not applied._\n")
+    return "".join(parts) + ("\n" if report.outcomes else "")

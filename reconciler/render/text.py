@@ -97,11 +97,11 @@ def _outcome(plan: Plan, paint: Paint) -> str:
     return paint(line, "green" if line == NO_CHANGES else "bold")
 
 
-def plan_body(plan: Plan, *, paint: Paint, clip: Clip) -> list[list[str]]:
+def plan_body(plan: Plan, *, paint: Paint, clip: Clip, diff: bool = False) -> list[list[str]]:
     """The blocks of every change, in the plan's order (no-ops have none)."""
     dropped = set(plan.dropped_intents)
     return [
-        block(action, paint=paint, clip=clip, dropped=action.key in dropped)
+        block(action, paint=paint, clip=clip, dropped=action.key in dropped, diff=diff)
         for action in ordered(plan)
     ]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
 
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Kind, Plan
 from reconciler.render.json import plan_json, status_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text, status_text
@@ -44,3 +45,36 @@ def test_status_text_matches_its_golden_files() -> None:
 def test_status_with_nothing_tracked() -> None:
     assert status_text((), now=NOW) == "No tracked tasks.\n"
     assert '"statuses": []' in status_json((), now=NOW)
+
+
+def test_the_apply_report_in_markdown_matches_its_golden_file() -> None:
+    from reconciler.apply.report import ApplyStatus, Report
+    from reconciler.render.report import report_markdown
+    from tests.render.plans import url
+
+    report = Report()
+    report.add("fix-login-button", ApplyStatus.CREATED, "a1b2c3d4")
+    report.add("adopted", ApplyStatus.IMPORTED, "1a2b3c4d")
+    report.add("old-cleanup", ApplyStatus.FORGOTTEN, "4d4d4d4d")
+    report.add("flaky-test", ApplyStatus.FAILED, detail="422: the repository has no Copilot agent")
+    report.add("write-contributing", ApplyStatus.SKIPPED, detail="--fail-fast stopped the run")
+    links = {
+        "fix-login-button": url("octo-org/web", "a1b2c3d4"),
+        "adopted": url("octo-org/api", "1a2b3c4d"),
+    }
+    assert_golden("apply-report.md", report_markdown(report, links=links))
+
+
+ATLANTIS = re.compile(r"Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy")
+ATLANTIS_NO_IMPORT = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy")
+
+
+def test_the_markdown_summary_matches_atlantis_regexes() -> None:
+    rich = plan_markdown(rich_plan(), files=FILES, state_path=STATE, now=NOW)
+    assert ATLANTIS.search(rich) is not None
+    assert ATLANTIS.search(rich).groups() == ("2", "6", "0", "0")  # type: ignore[union-attr]
+    creates = Plan(actions=tuple(a for a in rich_plan().actions if a.kind == Kind.CREATE))
+    plain = plan_markdown(creates, files=FILES, state_path=STATE, now=NOW)
+    found = ATLANTIS_NO_IMPORT.search(plain)
+    assert found is not None
+    assert found.groups() == ("2", "0", "0")

@@ -70,7 +70,7 @@ def _hostile_plan() -> Plan:
 def test_a_hostile_prompt_cannot_break_the_comment() -> None:
     markdown = _render(_hostile_plan())
     check_structure(markdown, details=1)
-    fences = re.findall(r"^(`{3,})text$", markdown, re.MULTILINE)
+    fences = re.findall(r"^(`{3,})diff$", markdown, re.MULTILINE)
     assert fences == ["`" * 11]  # longer than the ten backticks inside
     assert "<script>alert(1)</script>" in markdown  # shown verbatim, inside the fence
     assert "<script>alert(1)</script>" not in "\n".join(outside_fences(markdown))
