@@ -110,7 +110,8 @@ def render(
     return plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
 
 
-def _exit_code(result: Plan, detailed: bool) -> ExitCode:
+def exit_code(result: Plan, detailed: bool) -> ExitCode:
+    """``plan``'s exit code: 2 with ``--detailed-exitcode`` when the plan awaits a decision."""
     return ExitCode.CHANGES if detailed and awaits_decision(result) else ExitCode.OK
 
 
@@ -145,7 +146,7 @@ def run_plan(
             f"Saved the plan to {out}. To apply exactly this plan, run:",
             f"  agenttasks apply {shlex.quote(str(out))}",
         )
-    return Result(text, err, _exit_code(result, detailed_exitcode))
+    return Result(text, err, exit_code(result, detailed_exitcode))
 
 
 def check_out(path: Path) -> None:
