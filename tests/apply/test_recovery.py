@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -91,7 +92,7 @@ class World:
         self.clock.advance(self.at_prompt)
         return self.answer
 
-    def declare(self, specs: dict[str, dict[str, str]]) -> None:
+    def declare(self, specs: dict[str, dict[str, Any]]) -> None:
         self.specs = specs
         self.file.write_text(tasks_yaml(specs, repo=REPO), encoding="utf-8")
 
