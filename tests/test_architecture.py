@@ -39,6 +39,7 @@ CONTRACT = Contract(
         "github.session",  # retries, waits, the fan-out's threads
         "github.client",  # the agent tasks endpoints over a session
         "github.repos",  # the repository endpoints over a session
+        "github.comments",  # the pull-request comment endpoints over a session
         "state.lock",  # fcntl lock and its holder record
         "state.branch",  # a github: state: commits through the repository client; a lease
         "state.lease",  # a remote lock's record: a random lock id, this host and pid

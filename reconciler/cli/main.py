@@ -205,10 +205,12 @@ def status_command(
 def _register() -> None:
     # Imported here rather than at the top: these modules import cli_options, not this module.
     from reconciler.cli.apply import apply_command
+    from reconciler.cli.comment import comment_command
     from reconciler.cli.sandbox import sandbox
     from reconciler.cli.state import force_unlock_command, import_command, state_group
 
-    for command in (apply_command, import_command, state_group, force_unlock_command, sandbox):
+    commands = (apply_command, comment_command, import_command, state_group, force_unlock_command)
+    for command in (*commands, sandbox):
         cli.add_command(command)
 
 

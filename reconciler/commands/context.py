@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, TypeVar, assert_never
 
 from reconciler import defaults
 from reconciler.errors import ConfigError, ExitCode, UsageError
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from reconciler.state.backend import Backend, Lease
     from reconciler.state.format import State
     from reconciler.state.location import GithubFile
+
+C = TypeVar("C")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,9 +124,7 @@ def state_backend(ctx: Context, files: Sequence[Path], option: Path | str | None
 def _branch_backend(ctx: Context, location: GithubFile) -> Backend:
     """A ``github:`` state: the repository client on the Actions token, never the agent tasks
     token (CI.md §1), at the API URL both clients share."""
-    from reconciler.github.auth import Token, find_repo_token, resolve_api_url
     from reconciler.github.repos import RepoClient
-    from reconciler.github.session import ClientSettings, Hooks
     from reconciler.state.branch import BranchBackend
 
     repo = location.repo or ctx.env.get("GITHUB_REPOSITORY", "")
@@ -133,12 +133,31 @@ def _branch_backend(ctx: Context, location: GithubFile) -> Backend:
             f"--state {location}: name the repository (github:OWNER/REPO@BRANCH:PATH) or set"
             " GITHUB_REPOSITORY"
         )
+    client = open_repo_client(ctx, RepoClient, repo)
+    return BranchBackend(client, location, repo=repo, environ=ctx.env)
+
+
+def open_repo_client(
+    ctx: Context,
+    make: Callable[..., C],
+    repo: str,
+    *,
+    purpose: str = "the state branch",
+    permission: str = "contents: write",
+) -> C:
+    """A repository client (``RepoClient``, ``CommentClient``) for ``repo``: the API URL both
+    clients share, and the repository token (GITHUB_TOKEN, else GH_TOKEN, else ``gh auth
+    token``), never the agent tasks token (CI.md §1); a ``sandbox:`` URL is served in-process.
+    ``purpose`` and ``permission`` word the error when there is no token."""
+    from reconciler.github.auth import Token, find_repo_token, resolve_api_url
+    from reconciler.github.session import ClientSettings, Hooks
+
     target = resolve_api_url(ctx.options.api_url, ctx.env)
     hooks = Hooks(log=ctx.err if ctx.options.verbose else None)
     settings = ClientSettings(api_version=ctx.options.api_version, max_wait=ctx.options.max_wait)
     if target.is_sandbox:
         transport = (ctx.sandbox or sandbox_transport)(target.url)
-        client = RepoClient(
+        return make(
             "http://localhost",
             Token("sandbox", "the sandbox"),  # no real token is ever handed to it
             repo,
@@ -146,10 +165,8 @@ def _branch_backend(ctx: Context, location: GithubFile) -> Backend:
             settings=settings,
             hooks=hooks,
         )
-    else:
-        token = find_repo_token(ctx.env, api_url=target.url)
-        client = RepoClient(target.url, token, repo, settings=settings, hooks=hooks)
-    return BranchBackend(client, location, repo=repo, environ=ctx.env)
+    token = find_repo_token(ctx.env, api_url=target.url, purpose=purpose, permission=permission)
+    return make(target.url, token, repo, settings=settings, hooks=hooks)
 
 
 def workspace(ctx: Context, files: Sequence[Path], state_option: Path | str | None) -> Workspace:

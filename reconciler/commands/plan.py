@@ -144,7 +144,8 @@ def render(
     return plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
 
 
-def _exit_code(result: Plan, detailed: bool) -> ExitCode:
+def exit_code(result: Plan, detailed: bool) -> ExitCode:
+    """``plan``'s exit code: 2 with ``--detailed-exitcode`` when the plan awaits a decision."""
     return ExitCode.CHANGES if detailed and awaits_decision(result) else ExitCode.OK
 
 
@@ -186,7 +187,7 @@ def run_plan(
             f"Saved the plan to {out}. To apply exactly this plan, run:",
             f"  agenttasks apply {shlex.quote(str(out))}",
         )
-    code = _exit_code(result, detailed_exitcode)
+    code = exit_code(result, detailed_exitcode)
     commands = publish_plan(ctx, work, result, now, code)
     return Result(text, err, code, commands)
 

@@ -82,15 +82,21 @@ REPO_TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")  # never AGENTTASKS_TOKEN (C
 
 
 def find_repo_token(
-    env: Mapping[str, str], *, api_url: str = DEFAULT_API_URL, run_gh: GhRunner = gh_auth_token
+    env: Mapping[str, str],
+    *,
+    api_url: str = DEFAULT_API_URL,
+    run_gh: GhRunner = gh_auth_token,
+    purpose: str = "the state branch",
+    permission: str = "contents: write",
 ) -> Token:
-    """The repository client's token: GITHUB_TOKEN (the Actions token), else GH_TOKEN, else
-    ``gh auth token``. The agent tasks token is never sent to repository endpoints."""
+    """The repository clients' token: GITHUB_TOKEN (the Actions token), else GH_TOKEN, else
+    ``gh auth token``. The agent tasks token is never sent to repository endpoints; ``purpose``
+    and ``permission`` word the error when there is none."""
     token = _first_token(env, REPO_TOKEN_VARIABLES, api_url=api_url, run_gh=run_gh)
     if token is None:
         raise ConfigError(
-            "No token for the state branch: set GITHUB_TOKEN (in Actions: ${{ github.token }},"
-            " with contents: write) or GH_TOKEN, or log in with `gh auth login`."
+            f"No token for {purpose}: set GITHUB_TOKEN (in Actions: ${{{{ github.token }}}},"
+            f" with {permission}) or GH_TOKEN, or log in with `gh auth login`."
         )
     return token
 

@@ -90,12 +90,14 @@ def normalised_path(path: str) -> str:
     return resolved + ("/" if decoded.endswith("/") and resolved != "/" else "")
 
 
-def inside_api(url: str, base_url: str) -> bool:
-    """True when ``url`` has the base's scheme, host and port and stays under its ``/agents/``."""
+def inside_api(url: str, base_url: str, under: str = "/agents/") -> bool:
+    """True when ``url`` has the base's scheme, host and port and stays under its ``under``
+    (``/agents/`` for the agent tasks client; a repository's ``/repos/{o}/{r}/`` for the
+    repository clients)."""
     target, base = urlsplit(url), urlsplit(base_url)
     if (target.scheme, target.hostname, target.port) != (base.scheme, base.hostname, base.port):
         return False
-    prefix = normalised_path(base.path or "/").rstrip("/") + "/agents/"
+    prefix = normalised_path(base.path or "/").rstrip("/") + under
     return normalised_path(target.path).startswith(prefix)
 
 

@@ -13,6 +13,9 @@
 | ``GET`` · ``POST /_sandbox/clock`` | read; ``{"advance": S}`` and/or ``{"freeze": true/false}`` |
 | ``POST /_sandbox/repos`` · ``/commits`` · ``/runs`` | empty or initialise a repository, commit
 as another writer, create or change a workflow run (``repocontrol.py``) |
+| ``POST /_sandbox/pulls`` · ``/comments`` | seed or change a pull request (``{"repo", "number",
+"head_sha"?, "state"?, "merged_at"?, …}``); add a comment by another author (``{"repo",
+"number", "body", "login", "user_type"?, …}``) |
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def recorded_json(entry: RecordedRequest) -> dict[str, Any]:
         "json": entry.json,
         "time": iso(entry.time),
         "fault": entry.fault,
+        "user_id": entry.user_id,
     }
 
 

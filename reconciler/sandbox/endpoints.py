@@ -25,10 +25,12 @@ _STRING_FIELDS = ("model", "custom_agent", "base_ref", "head_ref")
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking, and when (the sandbox's time)."""
+    """Who is asking, and when (the sandbox's time); ``installation`` for a GitHub App
+    installation token (``ghs_``, the Actions GITHUB_TOKEN), which acts as no user."""
 
     user_id: int
     now: datetime
+    installation: bool = False
 
 
 def not_found() -> Response:

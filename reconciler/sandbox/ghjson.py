@@ -1,5 +1,5 @@
 """Users and repositories in GitHub's JSON shapes (``simple-user``, ``public-user``,
-``minimal-repository``): long lists of URLs, all derived from a name."""
+``minimal-repository``, ``repository``): long lists of URLs, all derived from a name."""
 
 from __future__ import annotations
 
@@ -59,8 +59,13 @@ _REPO_LINKS = (
 )
 
 
-def simple_user(base_url: str, login: str, user_id: int) -> dict[str, Any]:
-    """``simple-user``: a login, its id and its links."""
+# What GitHub shows as the author of anything an installation token (the Actions GITHUB_TOKEN)
+# writes: the GitHub Actions app's bot user.
+ACTIONS_BOT = ("github-actions[bot]", 41898282)
+
+
+def simple_user(base_url: str, login: str, user_id: int, kind: str = "User") -> dict[str, Any]:
+    """``simple-user``: a login, its id and its links; ``kind`` is ``User`` or ``Bot``."""
     url = f"{base_url}/users/{login}"
     links = {key: f"{url}/{tail}" for key, tail in _USER_LINKS.items()}
     return {
@@ -72,7 +77,7 @@ def simple_user(base_url: str, login: str, user_id: int) -> dict[str, Any]:
         "url": url,
         "html_url": f"https://github.com/{login}",
         **links,
-        "type": "User",
+        "type": kind,
         "site_admin": False,
     }
 
@@ -107,4 +112,40 @@ def minimal_repository(base_url: str, owner: str, repo: str) -> dict[str, Any]:
         "fork": False,
         "url": url,
         **links,
+    }
+
+
+def repository(base_url: str, owner: str, repo: str) -> dict[str, Any]:
+    """``repository`` (a pull request's head and base): the minimal one and its counters."""
+    minimal = minimal_repository(base_url, owner, repo)
+    created = iso(INITIAL_DATE)
+    return {
+        **minimal,
+        "clone_url": f"https://github.com/{owner}/{repo}.git",
+        "git_url": f"git://github.com/{owner}/{repo}.git",
+        "ssh_url": f"git@github.com:{owner}/{repo}.git",
+        "svn_url": f"https://github.com/{owner}/{repo}",
+        "mirror_url": None,
+        "homepage": None,
+        "language": None,
+        "license": None,
+        "default_branch": "main",
+        **dict.fromkeys(("has_downloads", "has_issues", "has_projects", "has_wiki"), True),
+        **dict.fromkeys(("has_pages", "archived", "disabled"), False),
+        **dict.fromkeys(
+            (
+                "forks",
+                "forks_count",
+                "open_issues",
+                "open_issues_count",
+                "size",
+                "stargazers_count",
+                "watchers",
+                "watchers_count",
+            ),
+            0,
+        ),
+        "pushed_at": created,
+        "created_at": created,
+        "updated_at": created,
     }

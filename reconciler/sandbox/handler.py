@@ -39,6 +39,12 @@ def _record(store: Store, request: Request, now: datetime) -> RecordedRequest:
     return entry
 
 
+def _who(store: Store, request: Request, entry: RecordedRequest) -> int:
+    """The user the request's token acts as (0: refused), kept on its record."""
+    entry.user_id = _user(store, request)
+    return entry.user_id
+
+
 def _token(request: Request) -> str | None:
     value = request.header("authorization")
     if value is None:
@@ -68,7 +74,7 @@ def _dispatch(
     store: Store, request: Request, name: str, params: list[str], caller: Caller
 ) -> Response:
     if name == "user":
-        if (_token(request) or "").startswith(INSTALLATION_PREFIX):
+        if caller.installation:
             # GitHub: an installation token has no user; /user is not for integrations.
             return error(403, "Resource not accessible by integration", docs=USER_DOCS)
         return endpoints.user(caller, request.base_url)
@@ -109,7 +115,7 @@ def _operate(
         return who
     if not count(store, who, now):
         return error(403, f"API rate limit exceeded for user ID {who}.")
-    caller = Caller(who, now)
+    caller = Caller(who, now, (_token(request) or "").startswith(INSTALLATION_PREFIX))
     if race is not None and lose_race(store, request, name, params, caller):
         entry.fault = race.kind
     elif race is not None:
@@ -140,7 +146,7 @@ def handle(store: Store, request: Request, now: datetime) -> Response:
         return _finish(answer or endpoints.not_found(), store, store.effective_now(now))
     now = store.effective_now(now)
     entry = _record(store, request, now)
-    user_id = _user(store, request)
+    user_id = _who(store, request, entry)
     found = route(request.path)
     if found is None:
         return _finish(endpoints.not_found(), store, now, _Extra(user_id=user_id))

@@ -10,11 +10,11 @@ from enum import Enum
 
 import httpx
 
-from reconciler.sandbox import actions, repocontrol
+from reconciler.sandbox import actions, comments, repocontrol
 from reconciler.sandbox.clock import real_clock
 from reconciler.sandbox.faults import FaultRule
 from reconciler.sandbox.gitobjects import lookup
-from reconciler.sandbox.gitrepo import full_ref, git_db
+from reconciler.sandbox.gitrepo import full_ref, git_db, repo_data
 from reconciler.sandbox.lifecycle import phase, updated_at
 from reconciler.sandbox.runs import set_run
 from reconciler.sandbox.store import ActiveFault, Config, RecordedRequest, Store, StoredTask
@@ -40,6 +40,18 @@ class TaskView:
     model: str | None
     custom_agent: str | None
     create_pull_request: bool
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """An issue comment as the sandbox holds it."""
+
+    id: int
+    body: str
+    login: str
+    user_type: str
+    created_at: datetime
+    updated_at: datetime
 
 
 class Sandbox:
@@ -214,6 +226,50 @@ class Sandbox:
         ``head_branch``, ``event``, ``name``."""
         with self.lock:
             return set_run(self.store, repo, run_id, dict(fields), self.now())
+
+    def add_pull(self, repo: str, number: int, **fields: object) -> None:
+        """Seed pull request ``number`` (or change one). Fields: ``head_sha``, ``head_ref``,
+        ``base_ref``, ``state`` (open, closed), ``merged_at`` (a datetime), ``merge_commit_sha``,
+        ``title``, ``author``, ``author_id``."""
+        with self.lock:
+            comments.set_pull(self.store, repo, number, dict(fields), self.now())
+
+    def add_comment(
+        self,
+        repo: str,
+        number: int,
+        body: str,
+        *,
+        login: str,
+        user_id: int | None = None,
+        user_type: str = "User",
+        association: str = "NONE",
+    ) -> int:
+        """A comment by another author (``user_type`` User or Bot) on a seeded pull request;
+        returns its id."""
+        with self.lock:
+            return comments.add_comment(
+                self.store,
+                repo,
+                number,
+                body,
+                self.now(),
+                login=login,
+                user_id=user_id,
+                user_type=user_type,
+                association=association,
+            )
+
+    def comments(self, repo: str, number: int) -> list[CommentView]:
+        """The comments of pull request ``number``, oldest first."""
+        owner, name = repocontrol.split_repo(repo)
+        with self.lock:
+            stored = repo_data(self.store, owner, name).comments.values()
+            return [
+                CommentView(c.id, c.body, c.login, c.user_type, c.created_at, c.updated_at)
+                for c in stored
+                if c.number == number
+            ]
 
     def tasks(self) -> list[TaskView]:
         """Every task, archived or not, by any creator, in creation order."""

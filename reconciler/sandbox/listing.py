@@ -41,19 +41,21 @@ def _ordered(scope: list[StoredTask], query: ListQuery, now: datetime, speed: fl
     return rows
 
 
-def _link(request: Request, query: ListQuery, pages: int) -> str:
+def link_header(request: Request, page: int, per_page: int, pages: int) -> str:
+    """``Link`` for page ``page`` of ``pages``: next, prev, first and last, as GitHub writes it
+    (every paged route of the sandbox)."""
     # The other parameters are encoded once for the four links; page numbers need no quoting.
     kept = urlencode([(k, v) for k, v in request.query if k not in ("page", "per_page")])
     prefix = f"{request.base_url}{request.path}?{kept}{'&' if kept else ''}"
 
-    def url(page: int) -> str:
-        return f"{prefix}page={page}&per_page={query.per_page}"
+    def url(number: int) -> str:
+        return f"{prefix}page={number}&per_page={per_page}"
 
     links = []
-    if query.page < pages:
-        links.append(f'<{url(query.page + 1)}>; rel="next"')
-    if query.page > 1:
-        links.append(f'<{url(min(query.page - 1, pages))}>; rel="prev"')
+    if page < pages:
+        links.append(f'<{url(page + 1)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{url(min(page - 1, pages))}>; rel="prev"')
     links.append(f'<{url(1)}>; rel="first"')
     links.append(f'<{url(pages)}>; rel="last"')
     return ", ".join(links)
@@ -77,4 +79,5 @@ def list_tasks(store: Store, request: Request, scope: list[StoredTask], now: dat
         active,
         len(scope) - active,
     )
-    return encoded_response(200, body, ("link", _link(request, query, pages)))
+    link = link_header(request, query.page, query.per_page, pages)
+    return encoded_response(200, body, ("link", link))

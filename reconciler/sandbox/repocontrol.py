@@ -1,6 +1,7 @@
 """What tests do to repositories that the public API cannot: empty or initialise one, commit as
-another writer, set workflow runs. Shared by the control routes and the Python API; each raises
-``ValueError`` for a bad value (a 422 on the control route)."""
+another writer, set workflow runs, seed pull requests and other authors' comments. Shared by the
+control routes and the Python API; each raises ``ValueError`` for a bad value (a 422 on the control
+route)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.sandbox import actions
+from reconciler.sandbox.comments import add_comment, set_pull
 from reconciler.sandbox.gitobjects import Person
 from reconciler.sandbox.gitrepo import OTHER_WRITER, git_db, push, set_empty
+from reconciler.sandbox.query import parse_time
 from reconciler.sandbox.runs import set_run
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Response, json_response
@@ -55,7 +58,8 @@ def _files(raw: object) -> dict[str, bytes | None]:
 
 
 def route(store: Store, parts: list[str], body: dict[str, Any], now: datetime) -> Response | None:
-    """``POST /_sandbox/repos``, ``/_sandbox/commits``, ``/_sandbox/runs``; None for others."""
+    """``POST /_sandbox/repos``, ``/commits``, ``/runs``, ``/pulls``, ``/comments``; None for
+    others."""
     if parts == ["repos"]:
         empty = body.get("empty", False)
         if not isinstance(empty, bool):
@@ -75,4 +79,37 @@ def route(store: Store, parts: list[str], body: dict[str, Any], now: datetime) -
         return json_response(
             201, {"id": set_run(store, str(body.get("repo")), run_id, fields, now)}
         )
+    if parts == ["pulls"]:
+        return _pull(store, body, now)
+    if parts == ["comments"]:
+        comment_id = add_comment(
+            store,
+            str(body.get("repo")),
+            _number(body.get("number")),
+            body.get("body", ""),
+            now,
+            login=body.get("login", ""),
+            user_id=body.get("user_id"),
+            user_type=body.get("user_type", "User"),
+            association=body.get("association", "NONE"),
+        )
+        return json_response(201, {"id": comment_id})
     return None
+
+
+def _number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("number must be an integer")
+    return value
+
+
+def _pull(store: Store, body: dict[str, Any], now: datetime) -> Response:
+    fields = {k: v for k, v in body.items() if k not in ("repo", "number")}
+    if isinstance(fields.get("merged_at"), str):
+        merged = parse_time(fields["merged_at"])
+        if merged is None:
+            raise ValueError("merged_at must be an ISO 8601 date-time")
+        fields["merged_at"] = merged
+    number = _number(body.get("number"))
+    set_pull(store, str(body.get("repo")), number, fields, now)
+    return json_response(201, {"number": number})

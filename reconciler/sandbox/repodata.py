@@ -1,4 +1,5 @@
-"""What the sandbox keeps per repository beyond tasks: its git database and its workflow runs."""
+"""What the sandbox keeps per repository beyond tasks: its git database, workflow runs, pull
+requests and issue comments."""
 
 from __future__ import annotations
 
@@ -55,11 +56,48 @@ class StoredRun:
 
 
 @dataclass
+class StoredPull:
+    """A pull request as a test seeded it (the sandbox opens and merges none by itself)."""
+
+    number: int
+    id: int
+    title: str
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    state: str  # open | closed
+    merged_at: datetime | None
+    merge_commit_sha: str | None
+    author: str
+    author_id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class StoredComment:
+    """An issue comment: on a pull request (its number) of the repository."""
+
+    id: int
+    number: int
+    body: str
+    login: str
+    user_id: int
+    user_type: str  # User | Bot
+    association: str  # author_association
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
 class RepoData:
-    """One repository's git database (None until first used) and workflow runs by id."""
+    """One repository's git database (None until first used), workflow runs by id, pull
+    requests by number and issue comments by id (in creation order)."""
 
     git: GitDb | None = None
     runs: dict[int, StoredRun] = field(default_factory=dict)
+    pulls: dict[int, StoredPull] = field(default_factory=dict)
+    comments: dict[int, StoredComment] = field(default_factory=dict)
 
 
 def initialised(name: str) -> GitDb:
@@ -88,16 +126,45 @@ def run_from_json(data: dict[str, Any]) -> StoredRun:
     return StoredRun(**values)
 
 
+_DATES = ("created_at", "updated_at", "merged_at")
+
+
+def _dated_json(record: StoredPull | StoredComment) -> dict[str, Any]:
+    out = asdict(record)
+    for key in _DATES:
+        if key in out:
+            out[key] = None if out[key] is None else out[key].isoformat()
+    return out
+
+
+def _dated(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for key in _DATES:
+        if out.get(key) is not None:
+            out[key] = datetime.fromisoformat(out[key])
+    return out
+
+
 def repo_json(data: RepoData) -> dict[str, Any]:
     """A repository's data for the data file."""
     return {
         "git": None if data.git is None else db_json(data.git),
         "runs": [run_json(r) for r in data.runs.values()],
+        "pulls": [_dated_json(p) for p in data.pulls.values()],
+        "comments": [_dated_json(c) for c in data.comments.values()],
     }
 
 
 def repo_from_json(data: dict[str, Any]) -> RepoData:
-    """A repository's data read back from the data file."""
+    """A repository's data read back from the data file (files written before pull requests
+    and comments existed have none)."""
     git = None if data.get("git") is None else db_from_json(data["git"])
     runs = [run_from_json(r) for r in data.get("runs", [])]
-    return RepoData(git, {r.id: r for r in runs})
+    pulls = [StoredPull(**_dated(p)) for p in data.get("pulls", [])]
+    comments = [StoredComment(**_dated(c)) for c in data.get("comments", [])]
+    return RepoData(
+        git,
+        {r.id: r for r in runs},
+        {p.number: p for p in pulls},
+        {c.id: c for c in comments},
+    )

@@ -1,11 +1,11 @@
 """Which route a path names, which operation each method is there, and the repository routes'
-dispatch (git database, contents, workflow runs)."""
+dispatch (git database, contents, workflow runs, issue comments, a commit's pull requests)."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
-from reconciler.sandbox import contents, gitdata, gitrefs, runs
+from reconciler.sandbox import comments, contents, gitdata, gitrefs, runs
 from reconciler.sandbox.endpoints import Caller
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Request, Response
@@ -27,6 +27,9 @@ ALLOW = {
     "git-blob": "GET",
     "contents": "GET",
     "run": "GET",
+    "issue-comments": "GET, POST",
+    "issue-comment": "PATCH, DELETE",
+    "commit-pulls": "GET",
 }
 OPERATIONS = {
     ("tasks-repo", "GET"): "agent-tasks/list-tasks-for-repo",
@@ -47,6 +50,11 @@ OPERATIONS = {
     ("git-blob", "GET"): "git/get-blob",
     ("contents", "GET"): "repos/get-content",
     ("run", "GET"): "actions/get-workflow-run",
+    ("issue-comments", "GET"): "issues/list-comments",
+    ("issue-comments", "POST"): "issues/create-comment",
+    ("issue-comment", "PATCH"): "issues/update-comment",
+    ("issue-comment", "DELETE"): "issues/delete-comment",
+    ("commit-pulls", "GET"): "repos/list-pull-requests-associated-with-commit",
 }
 # git/{kind} and git/{kind}/{sha}: the collection (POST) and one object (GET).
 _GIT_OBJECTS = {"trees": "tree", "commits": "commit", "blobs": "blob"}
@@ -74,6 +82,12 @@ def _repo_route(parts: list[str]) -> tuple[str, list[str]] | None:
         return "contents", [owner, repo, "/".join(rest[1:])]
     if rest[:2] == ["actions", "runs"] and len(rest) == 3:
         return "run", [owner, repo, rest[2]]
+    if rest[:2] == ["issues", "comments"] and len(rest) == 3:
+        return "issue-comment", [owner, repo, rest[2]]
+    if rest[:1] == ["issues"] and rest[2:] == ["comments"]:
+        return "issue-comments", [owner, repo, rest[1]]
+    if rest[:1] == ["commits"] and rest[2:] == ["pulls"]:
+        return "commit-pulls", [owner, repo, rest[1]]
     return None
 
 
@@ -98,9 +112,19 @@ def route(path: str) -> tuple[str, list[str]] | None:
 def dispatch_repo(
     store: Store, request: Request, name: str, params: list[str], caller: Caller
 ) -> Response:
-    """Answer a repository route (git database, contents, workflow runs)."""
+    """Answer a repository route (git database, contents, workflow runs, comments, pulls)."""
     owner, repo, rest = params[0], params[1], params[2:]
     method = request.method.upper()
+    if name == "issue-comments" and method == "POST":
+        return comments.create_comment(store, request, owner, repo, rest[0], caller)
+    if name == "issue-comments":
+        return comments.list_comments(store, request, owner, repo, rest[0])
+    if name == "issue-comment" and method == "PATCH":
+        return comments.update_comment(store, request, owner, repo, rest[0], caller)
+    if name == "issue-comment":
+        return comments.delete_comment(store, owner, repo, rest[0])
+    if name == "commit-pulls":
+        return comments.pulls_for_commit(store, request, owner, repo, rest[0])
     if name == "git-ref":
         return gitrefs.get_ref(store, request, owner, repo, rest[0])
     if name == "git-refs":

@@ -87,6 +87,7 @@ class RecordedRequest:
     json: Any
     time: datetime
     fault: str | None = None
+    user_id: int = 0  # whom the token acted as (0: no token accepted): who sent what, in tests
 
 
 @dataclass
