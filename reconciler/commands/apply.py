@@ -24,12 +24,13 @@ from reconciler.commands.context import (
 )
 from reconciler.commands.github import workflow
 from reconciler.commands.plan import Selection, make_plan, render, replanned
+from reconciler.commands.review import Review, reviewed_plan
 from reconciler.commands.waiting import followed, wait_for
 from reconciler.errors import ExitCode, Interrupted, Position, UsageError, combine_exit_codes
 from reconciler.models import Desired
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import check_user
-from reconciler.plan.review import Reviewed, check_reviewed
+from reconciler.plan.review import NotReviewed, Reviewed, check_reviewed
 from reconciler.plan.saved import SavedPlan, check_current, check_untampered, load_plan
 from reconciler.render.github import (
     plan_annotations,
@@ -37,7 +38,7 @@ from reconciler.render.github import (
     report_annotations,
     report_outputs,
 )
-from reconciler.render.markdown import plan_markdown
+from reconciler.render.markdown import md_text, plan_markdown
 from reconciler.render.report import closing_line, report_json, report_markdown
 from reconciler.spec.load import load
 from reconciler.state.format import State
@@ -62,8 +63,10 @@ class ApplyOptions:
     lock_timeout: float | None = None
     wait_interval: float = defaults.WAIT_INTERVAL
     max_duration: float | None = None  # seconds
-    # --expect-digest: apply only the plan that was reviewed (CI.md §5).
+    # --expect-digest: apply only the plan that was reviewed (CI.md §5): this digest, or with
+    # from_pr the one on the merged pull request's comment (commands/review.py).
     expect: Reviewed | None = None
+    from_pr: bool = False
 
 
 def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
@@ -145,6 +148,13 @@ def _early_signals() -> list[int]:
     return received
 
 
+@dataclass
+class _Held:
+    """What ``_run`` opens besides the API client: the reviewed plan's comment, when bound."""
+
+    review: Review | None = None
+
+
 def _run(
     ctx: Context,
     *,
@@ -153,6 +163,32 @@ def _run(
     saved: SavedPlan | None,
     selection: Selection,
     options: ApplyOptions,
+) -> Result:
+    held = _Held()
+    try:
+        return _run_held(
+            ctx,
+            files=files,
+            backend=backend,
+            saved=saved,
+            selection=selection,
+            options=options,
+            held=held,
+        )
+    finally:
+        if held.review is not None:
+            held.review.close()
+
+
+def _run_held(
+    ctx: Context,
+    *,
+    files: Sequence[Path],
+    backend: Backend,
+    saved: SavedPlan | None,
+    selection: Selection,
+    options: ApplyOptions,
+    held: _Held,
 ) -> Result:
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
@@ -186,10 +222,22 @@ def _run(
                             color=ctx.options.color,
                         ).rstrip("\n")
                     )
-                if options.expect is not None:  # shown first, so the log says what was refused
-                    check_reviewed(options.expect, the_plan)
+                if options.from_pr:
+                    held.review = reviewed_plan(ctx, desired.files)
+                    expect: Reviewed | None = held.review.reviewed
+                else:
+                    expect = options.expect
+                if expect is not None:  # after the plan is shown: the log says what was refused
+                    try:
+                        check_reviewed(expect, the_plan)
+                    except NotReviewed as refused:
+                        if held.review is not None:
+                            held.review.say(f"### Not applied\n\n{md_text(str(refused))}\n")
+                        raise
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
             if not changes and not the_plan.unresolved:
+                if held.review is not None:
+                    held.review.say("### Applied\n\nNothing left to apply: no changes.\n")
                 commands = _publish_plan(ctx, desired, the_plan, backend.location)
                 text = "" if show else report_json(Report(), ExitCode.OK)
                 return Result(text, commands=commands)
@@ -221,8 +269,14 @@ def _run(
             followed = _follow(ctx, client, final, report, options, out, stop.event)
             # A signal while waiting ends the wait: 130/143, not a timeout.
             code = combine_exit_codes(code, followed, stop.code or ExitCode.OK)
+    if held.review is not None:
+        held.review.say(report_markdown(report, links=_links(final)))
     commands = _publish_report(ctx, desired, the_plan, report, final, code)
     return Result(report_json(report, code) if not show else "", code=code, commands=commands)
+
+
+def _links(final: State) -> dict[str, str]:
+    return {key: r.html_url for key, r in final.tasks.items() if r.html_url}
 
 
 def _publish_plan(ctx: Context, desired: Desired, the_plan: Plan, location: str) -> tuple[str, ...]:
@@ -247,7 +301,7 @@ def _publish_report(
     run = workflow(ctx.env)
     if run is None:
         return ()
-    links = {key: r.html_url for key, r in final.tasks.items() if r.html_url}
+    links = _links(final)
     return run.publish(
         markdown=lambda limit: report_markdown(report, links=links),
         annotations=report_annotations(report, run.where(_positions(desired))),

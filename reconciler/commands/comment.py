@@ -11,10 +11,10 @@ from pathlib import Path
 from reconciler.commands.context import Context, Result, open_repo_client, workspace
 from reconciler.commands.plan import Selection, exit_code, make_plan
 from reconciler.errors import UsageError
-from reconciler.github.commentdata import Marker, files_hash
+from reconciler.github.commentdata import Marker, files_hash, reviewed_line
 from reconciler.github.comments import CommentClient
 from reconciler.github.urls import split_repo
-from reconciler.plan.review import review_digest
+from reconciler.plan.review import identities, review_digest
 from reconciler.render.comment import comment_body
 from reconciler.render.markdown import plan_markdown
 from reconciler.state.holder import ci_run_url
@@ -106,7 +106,8 @@ def run_comment(
     run_url = ci_run_url(ctx.env)
     tasks_files = relative_paths(work.files, repo_root(ctx.env, Path.cwd()))
     marker = Marker(files_hash(tasks_files), review_digest(result), run_url)
-    body = comment_body(result, markdown, marker=marker.line(), run_url=run_url)
+    head = "\n".join(filter(None, [marker.line(), reviewed_line(identities(result))]))
+    body = comment_body(result, markdown, marker=head, run_url=run_url)
     with open_repo_client(
         ctx,
         CommentClient,

@@ -98,6 +98,35 @@ class Marker:
         )
 
 
+REVIEWED_BYTES = 16_000  # past this, the reviewed actions are left out: the digest still binds
+_REVIEWED = re.compile(r"^<!-- agenttasks:reviewed (\[.*\]) -->$", re.MULTILINE)
+
+
+def reviewed_line(items: Sequence[Sequence[str | None]]) -> str | None:
+    """The reviewed spec-driven actions as a hidden line under the marker, so an apply refused
+    for a different plan can name what changed (``+task.x``); None when too long to carry."""
+    text = json.dumps([list(item) for item in items], separators=(",", ":"), ensure_ascii=True)
+    if len(text) > REVIEWED_BYTES or "-->" in text:
+        return None
+    return f"<!-- agenttasks:reviewed {text} -->"
+
+
+def parse_reviewed(body: str) -> tuple[tuple[str | None, ...], ...] | None:
+    """The reviewed actions a comment carries, or None (absent, or not what we write)."""
+    found = _REVIEWED.search(body)
+    if found is None:
+        return None
+    try:
+        items = json.loads(found.group(1))
+    except json.JSONDecodeError:
+        return None
+    if not all(
+        isinstance(i, list) and all(v is None or isinstance(v, str) for v in i) for i in items
+    ):
+        return None
+    return tuple(tuple(i) for i in items)
+
+
 @dataclass(frozen=True)
 class MarkedComment:
     """Our comment on a pull request and its parsed marker."""
