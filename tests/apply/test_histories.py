@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -317,7 +317,10 @@ class Histories(RuleBasedStateMachine):
             )
         )
         note(f"-> exit {done.code.value} {done.refusal}")
-        assert done.code in (ExitCode.OK, ExitCode.CONFLICT), done
+        if done.code == ExitCode.ERROR:  # the state keeps an earlier run as one
+            assert f"is an earlier run of '{key}'" in done.refusal, done
+        else:
+            assert done.code in (ExitCode.OK, ExitCode.CONFLICT), done
 
     @rule(step=st.sampled_from(list(STEPS)))
     def advance(self, step: str) -> None:
@@ -378,3 +381,27 @@ Histories.TestCase.settings = settings(
 @pytest.mark.soak
 class TestHistories(Histories.TestCase):  # type: ignore[misc,valid-type]
     """The machine as a pytest test."""
+
+
+# Shrunk histories the machine found, replayed step by step.
+
+
+@pytest.fixture
+def history() -> Iterator[Histories]:
+    machine = Histories()
+    yield machine
+    machine.teardown()
+
+
+def test_importing_an_earlier_run_does_not_start_another_run(history: Histories) -> None:
+    """``import gamma ID`` of gamma's first, failed run, while its second run is recorded,
+    must not make the next apply run gamma a third time."""
+    history.apply(None)
+    history.newest_fails("gamma")
+    history.apply(None)  # the re-run: gamma's second task
+    history.holds()
+    history.import_task("gamma", "oldest")
+    history.holds()
+    history.apply(None)
+    history.holds()
+    assert len(history.tasks_of("gamma")) == 2
