@@ -151,6 +151,7 @@ def run_import(
         current = store.state
         if any(r.task_id == task_id for k, r in current.tasks.items() if k != key):
             raise StateConflict(f"task {task_id} is already recorded under another key")
+        _check_not_an_earlier_run(current, key, task_id)
         action = (
             intent_import(key, intent, task, record=current.tasks.get(key), declared=True)
             if intent
@@ -161,6 +162,18 @@ def run_import(
     return Result(
         f"Imported task {task.id} ({task.state.value}) as '{key}' in {work.state_path}.\n"
     )
+
+
+def _check_not_an_earlier_run(state: State, key: str, task_id: str) -> None:
+    """Importing one of the key's earlier runs would make it the current run again: the newer
+    one would become an earlier run, and a failed old one would be re-run beside it."""
+    record, intent = state.tasks.get(key), state.intents.get(key)
+    earlier = (*(record.earlier_runs if record else ()), *(intent.earlier_runs if intent else ()))
+    if record is not None and any(run.task_id == task_id for run in earlier):
+        raise UsageError(
+            f"task {task_id} is an earlier run of '{key}', whose current task is"
+            f" {record.task_id}; the state keeps it as an earlier run"
+        )
 
 
 def run_force_unlock(
