@@ -158,7 +158,11 @@ def run_import(
             else Action(key, Kind.IMPORT, spec.repo, body=spec.body, digest=spec.digest)
         )
         imported = with_created(current, action, task, now=now)
-        store.save(imported.model_copy(update={"user_id": user}), now)
+        # Another user's creates still unconfirmed keep the state theirs: writing this token's
+        # user would lift the guard (planner.check_user) that keeps them from being created again.
+        others = current.user_id is not None and current.user_id != user and imported.intents
+        saver = current.user_id if others else user
+        store.save(imported.model_copy(update={"user_id": saver}), now)
     return Result(
         f"Imported task {task.id} ({task.state.value}) as '{key}' in {work.state_path}.\n"
     )

@@ -22,7 +22,7 @@ from reconciler import failpoints
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions, Result
 from reconciler.commands.plan import Selection, run_plan
-from reconciler.commands.state_edit import run_rm
+from reconciler.commands.state_edit import run_import, run_rm
 from reconciler.errors import ExitCode, StateConflict
 from reconciler.sandbox import ManualClock, Sandbox
 from tests.apply.conftest import tasks_yaml
@@ -348,3 +348,33 @@ def test_a_lost_state_after_one_failed_run_still_retries(world: World) -> None:
     assert world.apply().code == ExitCode.OK
     assert len(world.tasks()) == 2
     assert world.saved()["tasks"]["alpha"]["attempt"] == 2  # type: ignore[index]
+
+
+def test_importing_one_unconfirmed_create_with_another_token_keeps_the_others_guarded(
+    world: World,
+) -> None:
+    """Found by the histories machine: `import` under user 2 wrote user 2 over the state while
+    user 1's other creates were unconfirmed, and the next apply created them again."""
+    world.declare({"alpha": SPECS["alpha"], "beta": SPECS["beta"]})
+    world.wire.hold = True
+    assert world.apply().code == ExitCode.PARTIAL  # both answers lost
+    world.wire.hold = False
+    world.wire.deliver()
+    world.sandbox.map_token("sandbox", 2)
+    [beta_id] = [i for i, p, _ in world.tasks() if p == SPECS["beta"]["prompt"]]
+    run_import(
+        world.ctx,
+        files=[world.file],
+        state=None,
+        key="beta",
+        task_id=beta_id,
+        force=False,
+        lock_timeout=None,
+    )
+    _later(world, 2)
+    with pytest.raises(StateConflict, match="user 1"):
+        world.apply()
+    assert len(world.tasks()) == 2
+    world.sandbox.map_token("sandbox", 1)
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
