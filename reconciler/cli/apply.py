@@ -51,10 +51,10 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--expect-digest",
-    metavar="sha256:HEX",
+    metavar="from-pr|sha256:HEX",
     callback=review_digest_value,
-    help="Apply only if the plan's review digest (plan --format json, the PR comment) is this one:"
-    " exit 5 naming the difference otherwise.",
+    help="Apply only the reviewed plan: the one on the merged pull request's comment (from-pr,"
+    " on push in GitHub Actions) or this review digest; exit 5 naming the difference otherwise.",
 )
 @selection_options
 @click.pass_context
@@ -89,7 +89,8 @@ def apply_command(
         wait=wait,
         timeout=timeout,
         lock_timeout=lock_timeout,
-        expect=Reviewed(expect_digest) if expect_digest else None,
+        expect=Reviewed(expect_digest) if expect_digest and expect_digest != "from-pr" else None,
+        from_pr=expect_digest == "from-pr",
         max_duration=(
             parse_duration(max_duration, "--max-duration").total_seconds()
             if max_duration is not None

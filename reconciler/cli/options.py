@@ -25,12 +25,13 @@ Callback = Callable[[click.Context, click.Parameter, str | None], float | None]
 def review_digest_value(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
-    """A review digest as printed by plan: ``sha256:`` and 64 lower-case hex digits."""
-    if value is None or re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+    """A review digest as printed by plan (``sha256:`` and 64 lower-case hex digits), or
+    ``from-pr``: the one on the merged pull request's comment."""
+    if value is None or value == "from-pr" or re.fullmatch(r"sha256:[0-9a-f]{64}", value):
         return value
     raise UsageError(
-        f"{param.opts[-1]} takes a review digest such as sha256:0f3a… (64 hex digits), as plan"
-        " prints it"
+        f"{param.opts[-1]} takes from-pr, or a review digest such as sha256:0f3a… (64 hex"
+        " digits) as plan prints it"
     )
 
 
