@@ -29,7 +29,7 @@ from reconciler.cli.options import (
     wait_timeout_option,
 )
 from reconciler.commands.context import GlobalOptions
-from reconciler.errors import AgentTasksError, ExitCode, SpecError
+from reconciler.errors import AgentTasksError, ExitCode, SpecError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.commands.plan import Selection
@@ -138,6 +138,12 @@ def demo_command(ctx: click.Context) -> int:
     is_flag=True,
     help="Exit 2 when changes are pending, a create is unconfirmed, or a key needs attention.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Plan without the agent tasks API (no token: a fork's pull request): no matching, no"
+    " live states; the state is read if it can be.",
+)
 @selection_options
 @click.pass_context
 def plan_command(
@@ -147,10 +153,18 @@ def plan_command(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
+    offline: bool,
     selection: Selection,
 ) -> int:
     """Show what apply would do, and the live state of tracked tasks."""
+    from dataclasses import replace
+
     from reconciler.commands.plan import run_plan
+
+    if offline:
+        if out is not None:
+            raise UsageError("plan --offline cannot --out: an offline plan is not applied")
+        selection = replace(selection, offline=True)
 
     return emit(
         run_plan(

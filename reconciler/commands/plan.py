@@ -14,19 +14,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import defaults
-from reconciler.commands.context import Context, Result, Workspace, open_api, server_now, workspace
+from reconciler.commands.context import (
+    Context,
+    Result,
+    Workspace,
+    open_api,
+    opened_state,
+    server_now,
+    tasks_files,
+    workspace,
+)
 from reconciler.commands.github import workflow
-from reconciler.errors import ExitCode, UsageError
+from reconciler.errors import AgentTasksError, ExitCode, SpecError, UsageError
 from reconciler.github.pacing import CreateRate, create_schedule
 from reconciler.plan.model import Duration, Plan
 from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
+from reconciler.plan.remote import Remote
 from reconciler.plan.saved import SavedPlan, SavedSelection, is_saved_plan, load_plan, save_plan
 from reconciler.render.common import awaits_decision
 from reconciler.render.github import plan_annotations, plan_outputs
 from reconciler.render.json import plan_json
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
+from reconciler.state.format import State
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
@@ -41,6 +52,7 @@ class Selection:
     replace: tuple[str, ...] = ()
     max_creates: int | None = None
     adopt_window: str = defaults.ADOPT_WINDOW
+    offline: bool = False  # plan --offline: no API at all (docs/ci.md "Pull requests from forks")
 
     def __post_init__(self) -> None:
         parse_duration(self.adopt_window, "--adopt-window")  # refused before any lock is taken
@@ -54,6 +66,7 @@ class Selection:
             max_creates=self.max_creates,
             adopt_window=parse_duration(self.adopt_window, "--adopt-window"),
             post_timeout=post_timeout,
+            offline=self.offline,
         )
 
 
@@ -98,6 +111,10 @@ def make_plan(
     """Refresh from the API and plan; returns the plan and the server time it was made at."""
     options = selection.options(ctx.options.post_timeout)
     check_selection(options, work.desired, work.state)  # before any request
+    if options.offline:
+        now = ctx.now()
+        made = plan(work.desired, work.state, Remote(user_id=work.state.user_id or 0), now, options)
+        return replace(made, duration=duration(made, work, now)), now
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)
@@ -162,7 +179,9 @@ def run_plan(
     """Plan, print it, and optionally save it for ``apply PLANFILE``."""
     if out is not None:
         check_out(out)  # before any file is read or request made
-    work = workspace(ctx, files, state)
+    work = (
+        offline_workspace(ctx, files, state) if selection.offline else workspace(ctx, files, state)
+    )
     result, now = make_plan(ctx, work, selection)
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
     err: tuple[str, ...] = ()
@@ -209,6 +228,23 @@ def publish_plan(
         annotations=plan_annotations(result, run.where(positions)),
         outputs=plan_outputs(result, int(code)),
     )
+
+
+def offline_workspace(ctx: Context, files: Sequence[Path], state: Path | str | None) -> Workspace:
+    """The tasks files and, when it can be read without the agent tasks token, the state; a
+    state that cannot be read (a fork's read-only token, no token) is planned as empty, said."""
+    from reconciler.spec.load import load
+
+    desired = load(tasks_files(files))
+    try:
+        with opened_state(ctx, files, state) as backend:
+            stored, where = backend.read().state or State(), backend.location
+    except SpecError:
+        raise
+    except AgentTasksError as unread:
+        ctx.err(f"Warning: the state could not be read ({unread}); planned as if there were none.")
+        stored, where = State(), str(state or "the state")
+    return Workspace(desired.files, where, desired, stored)
 
 
 def check_out(path: Path) -> None:

@@ -158,6 +158,7 @@ class Plan:
     unresolved: tuple[str, ...] = ()
     dropped_intents: tuple[str, ...] = ()
     targeted: bool = False
+    offline: bool = False  # made without the API (plan --offline): no matching, no live states
     declared: int = 0
     tracked: int = 0
     repositories: int = 0

@@ -41,6 +41,9 @@ class Options:
     replace: frozenset[str] = frozenset()
     max_creates: int | None = None
     adopt_window: timedelta = timedelta(days=defaults.ADOPT_WINDOW_DAYS)
+    # No API (plan --offline: a fork's pull request gets no token): nothing is matched, tracked
+    # tasks are not looked at, unconfirmed creates stay unconfirmed.
+    offline: bool = False
     post_timeout: float = defaults.POST_TIMEOUT
 
     def selects(self, key: str) -> bool:
@@ -143,7 +146,7 @@ def _resolve_intent(run: _Run, key: str, intent: Intent) -> bool:
         record = run.state.tasks.get(key)
         run.actions.append(intent_import(key, intent, found.one, record=record, declared=declared))
         return True
-    if run.now < sent_at(intent) + settle_window(run.options.post_timeout):
+    if run.options.offline or run.now < sent_at(intent) + settle_window(run.options.post_timeout):
         run.unresolved.append(key)
         return True
     run.dropped.append(key)
@@ -269,6 +272,9 @@ def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:
         else:
             run.actions.append(_unchanged(key, record, remote))
         return
+    if run.options.offline:
+        run.actions.append(_unchanged(key, record, None))
+        return
     listing = run.remote.listings.get(repo_key)
     if (
         listing is not None
@@ -373,12 +379,13 @@ def plan(
     _guard(run, actions)
     return Plan(
         actions=actions,
-        statuses=statuses(state, run.actions, run.unresolved),
+        statuses=() if options.offline else statuses(state, run.actions, run.unresolved),
         attention=tuple(sorted(run.attention, key=lambda a: a.key)),
-        drift=drift(state, run.actions),
+        drift=() if options.offline else drift(state, run.actions),
         unresolved=tuple(sorted(run.unresolved)),
         dropped_intents=tuple(sorted(run.dropped)),
         targeted=bool(options.targets or options.excludes),
+        offline=options.offline,
         declared=len(desired.tasks),
         tracked=len(state.tasks),
         repositories=len(

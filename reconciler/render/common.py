@@ -22,6 +22,12 @@ TABLE_TITLE = "Tracked tasks (live):"
 COLUMNS = ("KEY", "REPO", "SYNC", "STATE", "AGE", "LINK")
 EMPTY = "-"
 STATE_ONLY = "(state only: the task keeps running on GitHub)"
+OFFLINE = (
+    "Offline plan, made without the agent tasks API (no token: a pull request from a fork gets"
+    " no secrets). It shows what the tasks files ask of the state; the real plan may import a"
+    " task instead of creating it (a lost answer or state), re-run or recreate tracked tasks, and"
+    " shows their live states."
+)
 TARGETING = (
     "Targeting is in effect (--target/--exclude): keys outside the selection are left out of"
     " this plan, so it may not show everything that applying the whole tasks files would do."

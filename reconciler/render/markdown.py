@@ -23,6 +23,7 @@ from reconciler.render.blocks import QUIET_REASONS, Clip, headline
 from reconciler.render.common import (
     COLUMNS,
     DIFF_SYMBOLS,
+    OFFLINE,
     TARGETING,
     Paint,
     header_line,
@@ -181,6 +182,8 @@ def _noticed(drift: tuple[str, ...]) -> list[str]:
 
 def _head(plan: Plan) -> str:
     parts = ["### agenttasks plan\n\n", f"{outcome_line(plan)}\n\n"]
+    if plan.offline:
+        parts.append(f"> [!NOTE]\n> {md_text(OFFLINE)}\n\n")
     if plan.targeted:
         parts.append(f"> [!WARNING]\n> {md_text(TARGETING)}\n\n")
     return "".join(parts)

@@ -10,6 +10,7 @@ from reconciler.render.common import (
     BUCKET_STYLE,
     COLUMNS,
     NO_CHANGES,
+    OFFLINE,
     SYNC_STYLE,
     TABLE_TITLE,
     TARGETING,
@@ -69,6 +70,8 @@ def _bullets(title: str, items: tuple[str, ...], paint: Paint, style: Style) -> 
 
 def _preamble(plan: Plan, paint: Paint) -> list[list[str]]:
     sections = []
+    if plan.offline:
+        sections.append([f"{paint('Note:', 'yellow')} {OFFLINE}"])
     if plan.targeted:
         sections.append([f"{paint('Warning:', 'yellow')} {TARGETING}"])
     if plan.drift:
