@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.commands.context import Context, Result, open_repo_client, workspace
-from reconciler.commands.plan import Selection, exit_code, make_plan
+from reconciler.commands.plan import Selection, exit_code, make_plan, publish_plan
 from reconciler.errors import UsageError
 from reconciler.github.commentdata import Marker, files_hash, reviewed_line
 from reconciler.github.comments import CommentClient
@@ -122,4 +122,7 @@ def run_comment(
             comment, verb = client.update(found.comment.id, body), "Updated"
     line = f"{verb} comment #{comment.id} on pull request #{number}"
     link = f": {comment.html_url}" if comment.html_url else ""
-    return Result(f"{line}{link}\n", (), exit_code(result, detailed_exitcode))
+    code = exit_code(result, detailed_exitcode)
+    # In Actions, as plan: the whole plan in the step summary (the comment links it), the outputs.
+    commands = publish_plan(ctx, work, result, now, code)
+    return Result(f"{line}{link}\n", (), code, commands)
