@@ -247,7 +247,7 @@ def _retry_reason(task: DesiredTask, record: Record, remote: RemoteTask) -> str 
         return None
     if remote.state.value not in retry.on or record.attempt >= retry.max_attempts:
         return None
-    return f"ended {remote.state.value} (attempt {record.attempt} of {retry.max_attempts})"
+    return f"retry {record.attempt + 1} of {retry.max_attempts} after {remote.state.value}"
 
 
 def _tracked(run: _Run, key: str, task: DesiredTask, record: Record) -> None:

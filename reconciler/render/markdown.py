@@ -26,6 +26,7 @@ from reconciler.render.common import (
     OFFLINE,
     TARGETING,
     Paint,
+    duration_line,
     header_line,
     live_line,
     longest_backtick_run,
@@ -182,6 +183,8 @@ def _noticed(drift: tuple[str, ...]) -> list[str]:
 
 def _head(plan: Plan) -> str:
     parts = ["### agenttasks plan\n\n", f"{outcome_line(plan)}\n\n"]
+    if (took := duration_line(plan)) is not None:
+        parts.append(f"{md_text(took)}\n\n")
     if plan.offline:
         parts.append(f"> [!NOTE]\n> {md_text(OFFLINE)}\n\n")
     if plan.targeted:

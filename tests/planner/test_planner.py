@@ -153,7 +153,7 @@ CASES: dict[str, Case] = {
             remote([remote_task("t1", state="failed")]),
         ),
         {"k": Kind.RERUN},
-        reason="ended failed (attempt 1 of 3)",
+        reason="retry 2 of 3 after failed",
     ),
     "failed, attempts used up: unchanged": Case(
         lambda: (

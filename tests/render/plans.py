@@ -120,7 +120,7 @@ def _reruns() -> list[Action]:
             "flaky-test",
             Kind.RERUN,
             WEB,
-            "ended failed (attempt 1 of 3)",
+            "retry 2 of 3 after failed",
             body=body("Fix the flaky checkout test."),
             attempt=2,
             task=task("2b2b2b2b", "failed", age=timedelta(days=2)),
