@@ -26,7 +26,7 @@ from reconciler.spec.problems import dotted, position_of
 from reconciler.spec.problems import problems as schema_problems
 from reconciler.spec.safeyaml import SpecProblem
 from reconciler.spec.schema import Defaults, TaskEntry, TasksFile
-from reconciler.spec.secretscan import find_secret
+from reconciler.spec.secretscan import find_secret, shown
 
 
 @dataclass(frozen=True)
@@ -182,22 +182,23 @@ def _inline_secret_position(file: _File, key: str, prompt: str, offset: int) -> 
 
 def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list[Problem]]:
     where = position_of(file.root, ("tasks", key, "prompt_file"), file.name)
-    field = f"tasks.{key}.prompt_file"
+    field = dotted(("tasks", key, "prompt_file"))
     base = file.path.parent
     target = base / relative
     display = os.path.normpath(os.path.join(os.path.dirname(file.name), relative))
+    echoed = os.path.normpath(os.path.join(os.path.dirname(file.name), shown(relative)))
     if os.path.isabs(relative):
         return None, [Problem(where, f"{field}: must be a path relative to the tasks file")]
     try:
         inside = target.resolve().is_relative_to(base.resolve())
     except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symlink loop
-        return None, [Problem(where, f"{field}: symbolic link loop: {display}")]
+        return None, [Problem(where, f"{field}: symbolic link loop: {echoed}")]
     if not inside:
         return None, [Problem(where, f"{field}: may not leave the tasks file's directory tree")]
     if not target.exists():
-        return None, [Problem(where, f"{field}: file not found: {display}")]
+        return None, [Problem(where, f"{field}: file not found: {echoed}")]
     if target.is_dir():
-        return None, [Problem(where, f"{field}: is a directory, not a file: {display}")]
+        return None, [Problem(where, f"{field}: is a directory, not a file: {echoed}")]
     try:
         text = read_text(target, display)
     except SpecProblem as problem:
@@ -219,7 +220,7 @@ def _prompt(file: _File, key: str, entry: TaskEntry) -> tuple[str | None, list[P
         secret = find_secret(text or "")
         if secret and text is not None:
             where = _inline_secret_position(file, key, text, secret.offset)
-            return None, [Problem(where, f"tasks.{key}.prompt: {secret.message()}")]
+            return None, [Problem(where, f"{dotted(field)}: {secret.message()}")]
     if text is not None and not text.strip():
         where = position_of(file.root, field, file.name)
         return None, [Problem(where, f"{dotted(field)}: prompt is empty")]
@@ -234,7 +235,8 @@ def _resolve(
     repo = entry.repo or defaults.repo
     prompt, problems = _prompt(file, key, entry)
     if repo is None and given is not None:
-        problems.append(Problem(where, f"tasks.{key}: missing 'repo' (set it here or in defaults)"))
+        field = dotted(("tasks", key))
+        problems.append(Problem(where, f"{field}: missing 'repo' (set it here or in defaults)"))
     if repo is None or prompt is None:
         return None, problems
 

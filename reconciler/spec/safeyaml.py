@@ -28,6 +28,7 @@ from ruamel.yaml.scanner import Scanner
 from ruamel.yaml.tokens import ValueToken
 
 from reconciler.errors import Position, Problem
+from reconciler.spec.secretscan import shown
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -165,7 +166,8 @@ def _marked_message(error: MarkedYAMLError) -> str:
         return "only one YAML document is allowed in a tasks file"
     problem = (error.problem or error.context or "invalid YAML").strip()
     if "duplicate key" in problem:
-        return problem.split(" with value")[0].replace("found duplicate key", "duplicate key")
+        quoted = problem.split(" with value")[0].removeprefix("found duplicate key ")
+        return f'duplicate key "{shown(quoted[1:-1])}"'
     return f"YAML syntax error: {problem}"
 
 
