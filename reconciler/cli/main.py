@@ -216,8 +216,7 @@ _register()
 
 def _report(error: AgentTasksError) -> None:
     if isinstance(error, SpecError):
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
+        click.echo(str(error), err=True)
         return
     click.echo(f"Error: {error}", err=True)
 

@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,11 @@ class _File:
     path: Path
     text: str
     root: Any
+
+    @cached_property
+    def lines(self) -> list[str]:
+        # Once per file: a hostile file can have a secret in each of 50,000 block prompts.
+        return self.text.splitlines()
 
 
 TASKS_SUFFIXES = (".yaml", ".yml")
@@ -168,7 +174,7 @@ def _entries(
 def _inline_secret_position(file: _File, key: str, prompt: str, offset: int) -> Position:
     """The secret's place inside a literal block scalar; else the prompt value's place."""
     value = position_of(file.root, ("tasks", key, "prompt"), file.name)
-    lines = file.text.splitlines()
+    lines = file.lines
     line_text = lines[value.line - 1] if value.line <= len(lines) else ""
     if not line_text[value.col - 1 :].startswith("|"):
         return value

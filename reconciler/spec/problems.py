@@ -8,6 +8,7 @@ a secret pasted by mistake).
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,12 +87,18 @@ def _model_for(loc: Sequence[int | str]) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _hint(name: str, model: str) -> str:
+    # Cached: a hostile file repeats one misspelling thousands of times, and difflib is slow.
+    known = list(FIELDS[model].model_fields)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+
+
 def _unknown_field(loc: Sequence[int | str]) -> str:
     name = str(loc[-1])
-    known = list(FIELDS[_model_for(loc[:-1])].model_fields)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
     parent = dotted(loc[:-1])
+    hint = _hint(name, _model_for(loc[:-1]))
     return f"{parent + ': ' if parent else ''}unknown field '{shown(name)}'{hint}"
 
 
