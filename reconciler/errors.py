@@ -120,7 +120,7 @@ class SpecError(AgentTasksError):
         lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
         rest = len(self.problems) - MAX_PROBLEMS_SHOWN
         if rest > 0:
-            lines.append(f"… and {rest} more problem{'s' if rest > 1 else ''}")
+            lines.append(f"… and {rest:,} more problem{'s' if rest > 1 else ''}")
         super().__init__("\n".join(lines))
 
 

@@ -210,6 +210,21 @@ def secrets_everywhere(size: int) -> Files:
     return {"tasks.yaml": _fill(HEAD, unit, size)}
 
 
+def pinned_model(size: int) -> Files:
+    """One model name pinned over and over (``m-v1-v1…``): each pin is an alias matching tries."""
+    return {"tasks.yaml": _repeat(HEAD + "  a:\n    prompt: x\n    model: m", "-v1", size, "\n")}
+
+
+def pinned_models(size: int) -> Files:
+    """Many tasks with one prompt, each with a model pinned a hundred times over."""
+    model = "m" + "-v1" * 100
+
+    def unit(i: int) -> str:
+        return f"  t{i}: {{prompt: same, model: {model}-v{i}}}\n"
+
+    return {"tasks.yaml": _fill(HEAD, unit, size, nodes=6)}
+
+
 def token_lookalikes(size: int) -> Files:
     """One prompt of near-tokens, to tempt the secret patterns into backtracking."""
     chunk = "ghp_" + "a" * 20 + " AKIA" + "A" * 15 + " -----BEGIN A B C D E F G H I PUBLIC KEY "
@@ -240,6 +255,8 @@ SHAPES: dict[str, Callable[[int], Files]] = {
     "many repositories": many_repositories,
     "unicode text": unicode_text,
     "secrets everywhere": secrets_everywhere,
+    "pinned model": pinned_model,
+    "pinned models": pinned_models,
     "token lookalikes": token_lookalikes,
 }
 BASELINE = "ordinary tasks (baseline)"

@@ -80,6 +80,8 @@ SMALL_OUTCOMES: dict[str, tuple[int, str]] = {
         "tasks.yaml:10:11: tasks.t0.prompt: prompt contains what looks like a GitHub token"
         f" ('{TOKEN[:4]}…'); remove it: prompts are sent to the agent and stored by GitHub",
     ),
+    "pinned model": (0, "1 task in 1 repository: valid."),
+    "pinned models": (0, "12 tasks in 1 repository: valid."),
     "token lookalikes": (0, "1 task in 1 repository: valid."),
 }
 
