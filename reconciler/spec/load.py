@@ -7,6 +7,7 @@ are all reported together.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Sequence
@@ -29,6 +30,18 @@ from reconciler.spec.safeyaml import SpecProblem
 from reconciler.spec.schema import Defaults, TaskEntry, TasksFile
 from reconciler.spec.secretscan import find_secret, shown
 
+# Every task sends, and digests, its own copy of its prompt: prompt files named by many tasks of one
+# tasks file could add up to 2 MiB a task, and 15,000 tasks naming one 2 MiB file took minutes.
+MAX_PROMPT_FILE_CHARS = 16 * 1024 * 1024
+
+
+@dataclass
+class _PromptFiles:
+    """The prompt files one tasks file has read (each once), and the characters its tasks took."""
+
+    read: dict[Path, tuple[str | None, list[Problem]]] = dataclasses.field(default_factory=dict)
+    total: int = 0
+
 
 @dataclass(frozen=True)
 class _File:
@@ -36,6 +49,7 @@ class _File:
     path: Path
     text: str
     root: Any
+    prompt_files: _PromptFiles = dataclasses.field(default_factory=_PromptFiles, compare=False)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -205,6 +219,23 @@ def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list
         return None, [Problem(where, f"{field}: file not found: {echoed}")]
     if target.is_dir():
         return None, [Problem(where, f"{field}: is a directory, not a file: {echoed}")]
+    seen = file.prompt_files
+    resolved = target.resolve()
+    if resolved not in seen.read:
+        seen.read[resolved] = _read_prompt_file(target, display)
+    text, problems = seen.read[resolved]
+    seen.total += len(text or "")
+    if seen.total > MAX_PROMPT_FILE_CHARS:
+        message = (
+            f"{field}: the prompt files read by this tasks file add up to more than"
+            f" {MAX_PROMPT_FILE_CHARS // (1024 * 1024)} MiB (a file read by several tasks counts"
+            " for each)"
+        )
+        return None, [Problem(where, message)]
+    return text, problems
+
+
+def _read_prompt_file(target: Path, display: str) -> tuple[str | None, list[Problem]]:
     try:
         text = read_text(target, display)
     except SpecProblem as problem:
@@ -227,7 +258,7 @@ def _prompt(file: _File, key: str, entry: TaskEntry) -> tuple[str | None, list[P
         if secret and text is not None:
             where = _inline_secret_position(file, key, text, secret.offset)
             return None, [Problem(where, f"{dotted(field)}: {secret.message()}")]
-    if text is not None and not text.strip():
+    if text is not None and (not text or text.isspace()):  # not strip(): no copy of a 2 MiB prompt
         where = position_of(file.root, field, file.name)
         return None, [Problem(where, f"{dotted(field)}: prompt is empty")]
     return text, problems

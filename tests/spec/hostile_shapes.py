@@ -186,6 +186,15 @@ def prompt_files(size: int) -> Files:
     return {"tasks.yaml": _fill(HEAD, unit, size), "p.md": "Do the thing.\n"}
 
 
+def one_big_prompt_file(size: int) -> Files:
+    """Every task reads one prompt file as large as the tasks file."""
+    unit = lambda i: f"  t{i}: {{repo: o/r{i}, prompt_file: p.md}}\n"  # noqa: E731
+    return {
+        "tasks.yaml": _fill(HEAD, unit, size, nodes=6),
+        "p.md": _repeat("", "Do it. ", size, ""),
+    }
+
+
 def many_repositories(size: int) -> Files:
     """Every task in a repository of its own."""
     return {
@@ -252,6 +261,7 @@ SHAPES: dict[str, Callable[[int], Files]] = {
     "every task wrong": every_task_wrong,
     "duplicate key at the end": duplicate_keys,
     "prompt files": prompt_files,
+    "one big prompt file": one_big_prompt_file,
     "many repositories": many_repositories,
     "unicode text": unicode_text,
     "secrets everywhere": secrets_everywhere,

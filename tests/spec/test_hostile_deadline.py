@@ -17,6 +17,7 @@ from tests.spec.conftest import Project, run_subprocess
 from tests.spec.hostile_shapes import FULL_SIZE, SHAPES, TOKEN
 
 SMALL = 4 * 1024
+HEAD_ONE_REPO = "version: 1\ndefaults:\n  repo: o/r\ntasks:\n"
 DEADLINE_S = 20.0
 FULL_ROUNDS = 25
 TOO_MANY = ": more than 60,000 YAML values in one file; split the tasks over files\n"
@@ -73,6 +74,7 @@ SMALL_OUTCOMES: dict[str, tuple[int, str]] = {
         1,
         "tasks.yaml:7:21: tasks.t0.prompt_file: file not found: missing/0.md",
     ),
+    "one big prompt file": (0, "100 tasks in 100 repositories: valid."),
     "many repositories": (0, "117 tasks in 117 repositories: valid."),
     "unicode text": (0, "13 tasks in 1 repository: valid."),
     "secrets everywhere": (
@@ -132,3 +134,13 @@ def test_full_size_hostile_shape_within_the_deadline(
     if shape == "past the value cap" and size == FULL_SIZE:
         assert done.stderr.startswith("tasks.yaml:15003:")
         assert done.stderr.endswith(TOO_MANY)
+
+
+def test_prompt_files_read_by_one_tasks_file_add_up_to_at_most_16_mib(project: Project) -> None:
+    # Each task sends, and digests, its own copy: 15,000 tasks naming one 2 MiB file took minutes.
+    tasks = "".join(f"  t{i:02d}: {{repo: o/r{i:02d}, prompt_file: p.md}}\n" for i in range(17))
+    outcome = project.validate(HEAD_ONE_REPO + tasks, **{"p.md": "x" * (1024 * 1024)})
+    assert outcome.problems() == [
+        "tasks.yaml:21:35: tasks.t16.prompt_file: the prompt files read by this tasks file add up"
+        " to more than 16 MiB (a file read by several tasks counts for each)"
+    ]
