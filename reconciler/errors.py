@@ -107,12 +107,21 @@ class Problem:
         return f"{self.position}: {self.message}"
 
 
+# A hostile file can hold 100,000 problems; past this many, the rest are counted, not listed.
+MAX_PROBLEMS_SHOWN = 100
+
+
 class SpecError(AgentTasksError):
-    """Tasks files that cannot be used; every problem found, sorted by place."""
+    """Tasks files that cannot be used; every problem found, sorted by place. The message lists
+    the first ``MAX_PROBLEMS_SHOWN`` and counts the rest."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        rest = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if rest > 0:
+            lines.append(f"… and {rest:,} more problem{'s' if rest > 1 else ''}")
+        super().__init__("\n".join(lines))
 
 
 class StateError(AgentTasksError):

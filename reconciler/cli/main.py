@@ -233,8 +233,7 @@ _register()
 
 def _report(error: AgentTasksError) -> None:
     if isinstance(error, SpecError):
-        for problem in error.problems:
-            actions.echo(str(problem), err=True)
+        actions.echo(str(error), err=True)  # the first problems, and how many more
         from reconciler.commands.github import workflow
 
         run = workflow(os.environ)

@@ -8,6 +8,7 @@ from itertools import combinations, product
 from reconciler.errors import Position, Problem
 from reconciler.models import DesiredTask
 from reconciler.spec.matching import MATCHED_FIELDS, lookup_values, probe_values
+from reconciler.spec.secretscan import shown
 
 Entry = Callable[[str, str], tuple[tuple[str, str], ...]]
 # Every subset of the matched fields: the shapes a task's declared fields can take.
@@ -23,7 +24,7 @@ def _duplicate_keys(tasks: list[DesiredTask]) -> list[Problem]:
         if task.key in first:
             where = first[task.key].position
             problems.append(
-                Problem(task.position, f"task '{task.key}' is already defined at {where}")
+                Problem(task.position, f"task '{shown(task.key)}' is already defined at {where}")
             )
         else:
             first[task.key] = task
@@ -71,7 +72,7 @@ def _lookalikes(tasks: list[DesiredTask]) -> list[Problem]:
             problems.append(
                 Problem(
                     task.position,
-                    f"task '{task.key}' cannot be told apart from '{first.key}'"
+                    f"task '{shown(task.key)}' cannot be told apart from '{shown(first.key)}'"
                     f" ({first.position}): same repository and prompt, and no field both set"
                     f" ({', '.join(MATCHED_FIELDS)}) differs",
                 )

@@ -7,10 +7,12 @@ are all reported together.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,19 @@ from reconciler.spec.problems import dotted, position_of
 from reconciler.spec.problems import problems as schema_problems
 from reconciler.spec.safeyaml import SpecProblem
 from reconciler.spec.schema import Defaults, TaskEntry, TasksFile
-from reconciler.spec.secretscan import find_secret
+from reconciler.spec.secretscan import find_secret, shown
+
+# Every task sends, and digests, its own copy of its prompt: prompt files named by many tasks of one
+# tasks file could add up to 2 MiB a task, and 15,000 tasks naming one 2 MiB file took minutes.
+MAX_PROMPT_FILE_CHARS = 16 * 1024 * 1024
+
+
+@dataclass
+class _PromptFiles:
+    """The prompt files one tasks file has read (each once), and the characters its tasks took."""
+
+    read: dict[Path, tuple[str | None, list[Problem]]] = dataclasses.field(default_factory=dict)
+    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,12 @@ class _File:
     path: Path
     text: str
     root: Any
+    prompt_files: _PromptFiles = dataclasses.field(default_factory=_PromptFiles, compare=False)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        # Once per file: a hostile file can have a secret in each of 50,000 block prompts.
+        return self.text.splitlines()
 
 
 TASKS_SUFFIXES = (".yaml", ".yml")
@@ -168,7 +188,7 @@ def _entries(
 def _inline_secret_position(file: _File, key: str, prompt: str, offset: int) -> Position:
     """The secret's place inside a literal block scalar; else the prompt value's place."""
     value = position_of(file.root, ("tasks", key, "prompt"), file.name)
-    lines = file.text.splitlines()
+    lines = file.lines
     line_text = lines[value.line - 1] if value.line <= len(lines) else ""
     if not line_text[value.col - 1 :].startswith("|"):
         return value
@@ -182,22 +202,40 @@ def _inline_secret_position(file: _File, key: str, prompt: str, offset: int) -> 
 
 def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list[Problem]]:
     where = position_of(file.root, ("tasks", key, "prompt_file"), file.name)
-    field = f"tasks.{key}.prompt_file"
+    field = dotted(("tasks", key, "prompt_file"))
     base = file.path.parent
     target = base / relative
     display = os.path.normpath(os.path.join(os.path.dirname(file.name), relative))
+    echoed = os.path.normpath(os.path.join(os.path.dirname(file.name), shown(relative)))
     if os.path.isabs(relative):
         return None, [Problem(where, f"{field}: must be a path relative to the tasks file")]
     try:
         inside = target.resolve().is_relative_to(base.resolve())
     except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symlink loop
-        return None, [Problem(where, f"{field}: symbolic link loop: {display}")]
+        return None, [Problem(where, f"{field}: symbolic link loop: {echoed}")]
     if not inside:
         return None, [Problem(where, f"{field}: may not leave the tasks file's directory tree")]
     if not target.exists():
-        return None, [Problem(where, f"{field}: file not found: {display}")]
+        return None, [Problem(where, f"{field}: file not found: {echoed}")]
     if target.is_dir():
-        return None, [Problem(where, f"{field}: is a directory, not a file: {display}")]
+        return None, [Problem(where, f"{field}: is a directory, not a file: {echoed}")]
+    seen = file.prompt_files
+    resolved = target.resolve()
+    if resolved not in seen.read:
+        seen.read[resolved] = _read_prompt_file(target, display)
+    text, problems = seen.read[resolved]
+    seen.total += len(text or "")
+    if seen.total > MAX_PROMPT_FILE_CHARS:
+        message = (
+            f"{field}: the prompt files read by this tasks file add up to more than"
+            f" {MAX_PROMPT_FILE_CHARS // (1024 * 1024)} MiB (a file read by several tasks counts"
+            " for each)"
+        )
+        return None, [Problem(where, message)]
+    return text, problems
+
+
+def _read_prompt_file(target: Path, display: str) -> tuple[str | None, list[Problem]]:
     try:
         text = read_text(target, display)
     except SpecProblem as problem:
@@ -219,8 +257,8 @@ def _prompt(file: _File, key: str, entry: TaskEntry) -> tuple[str | None, list[P
         secret = find_secret(text or "")
         if secret and text is not None:
             where = _inline_secret_position(file, key, text, secret.offset)
-            return None, [Problem(where, f"tasks.{key}.prompt: {secret.message()}")]
-    if text is not None and not text.strip():
+            return None, [Problem(where, f"{dotted(field)}: {secret.message()}")]
+    if text is not None and (not text or text.isspace()):  # not strip(): no copy of a 2 MiB prompt
         where = position_of(file.root, field, file.name)
         return None, [Problem(where, f"{dotted(field)}: prompt is empty")]
     return text, problems
@@ -234,7 +272,8 @@ def _resolve(
     repo = entry.repo or defaults.repo
     prompt, problems = _prompt(file, key, entry)
     if repo is None and given is not None:
-        problems.append(Problem(where, f"tasks.{key}: missing 'repo' (set it here or in defaults)"))
+        field = dotted(("tasks", key))
+        problems.append(Problem(where, f"{field}: missing 'repo' (set it here or in defaults)"))
     if repo is None or prompt is None:
         return None, problems
 

@@ -9,7 +9,9 @@ byte for byte (all optional), so a value is matched through the normalisations i
 
 - a ref is the same with or without a leading ``refs/heads/`` (``main`` is ``refs/heads/main``);
 - a model alias may be answered as a pinned version of itself: the declared value, ``-``, then a
-  version (a date such as ``2025-08-07`` or ``20250807``, or ``v`` and a number such as ``v2``);
+  version (a date such as ``2025-08-07`` or ``20250807``, or ``v`` and a number such as ``v2``),
+  at most three such pins (``MAX_PINS``; a hostile 2 MiB model pinned 700,000 times over had as
+  many aliases, each a copy of it, for the lookalike check to file);
 - a field missing from the answer matches anything (it cannot contradict the body).
 
 Nothing else is forgiven: another branch, another model family (``gpt-5`` is not ``gpt-5-mini``,
@@ -29,6 +31,7 @@ MATCHED_FIELDS = ("base_ref", "head_ref", "model", "custom_agent")
 
 _VERSION = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|v\d+(?:\.\d+)*)"
 _PINNED = re.compile(rf"(.+)-{_VERSION}")
+MAX_PINS = 3
 
 
 def canonical_ref(ref: str) -> str:
@@ -38,9 +41,11 @@ def canonical_ref(ref: str) -> str:
 
 def model_aliases(model: str) -> Iterator[str]:
     """Every shorter name ``model`` may be a pinned version of (``gpt-5-2025-08-07`` → ``gpt-5``),
-    longest first."""
+    longest first, at most ``MAX_PINS`` of them."""
     found = _PINNED.fullmatch(model)
-    while found is not None:
+    for _ in range(MAX_PINS):
+        if found is None:
+            return
         alias = found.group(1)
         yield alias
         found = _PINNED.fullmatch(alias)

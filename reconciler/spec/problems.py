@@ -8,6 +8,7 @@ a secret pasted by mistake).
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from reconciler.errors import Position, Problem
 from reconciler.spec.names import key_problem
 from reconciler.spec.schema import FIELDS
+from reconciler.spec.secretscan import shown
 
 _NO_TASKS = "write 'tasks: {}' to declare none"
 
@@ -64,12 +66,15 @@ def _start(node: Any) -> tuple[int, int]:
 
 
 def dotted(loc: Sequence[int | str]) -> str:
-    """``('tasks', 'x', 'retry', 'on', 0)`` → ``tasks.x.retry.on[0]``."""
+    """``('tasks', 'x', 'retry', 'on', 0)`` → ``tasks.x.retry.on[0]``; each key as ``shown``."""
     text = ""
     for step in loc:
         if step == "[key]":
             continue
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += f".{shown(step)}" if text else shown(step)
     return text
 
 
@@ -82,13 +87,19 @@ def _model_for(loc: Sequence[int | str]) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _hint(name: str, model: str) -> str:
+    # Cached: a hostile file repeats one misspelling thousands of times, and difflib is slow.
+    known = list(FIELDS[model].model_fields)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+
+
 def _unknown_field(loc: Sequence[int | str]) -> str:
     name = str(loc[-1])
-    known = list(FIELDS[_model_for(loc[:-1])].model_fields)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
     parent = dotted(loc[:-1])
-    return f"{parent + ': ' if parent else ''}unknown field '{name}'{hint}"
+    hint = _hint(name, _model_for(loc[:-1]))
+    return f"{parent + ': ' if parent else ''}unknown field '{shown(name)}'{hint}"
 
 
 def message_for(error: ErrorDetails, root: Any) -> str:
@@ -114,7 +125,7 @@ def message_for(error: ErrorDetails, root: Any) -> str:
         return f"{where}: must be one of {ctx.get('expected', '')}"
     if kind == "too_short" and where.endswith(".on"):
         return f"{where}: must list at least one state"
-    if kind in ("repository", "prompt"):
+    if kind in ("repository", "prompt", "secret"):
         return f"{where}: {error['msg']}"
     return f"{where}: {error['msg'][0].lower()}{error['msg'][1:]}"
 

@@ -9,7 +9,8 @@ On its own it accepts what a tasks file never needs and an attacker loves: expli
 (``%YAML 1.1`` turns ``no`` into ``False``) and unbounded nesting (its recursive composer takes
 seconds to hit ``RecursionError``). A guarded composer refuses each of those as the events stream
 past, before any node is built, so hostile input costs time linear in its size and is refused at
-the first offending event.
+the first offending event. It also caps the values in a file (``MAX_NODES``): the parse costs the
+same per value however small, and a 2 MiB file of tiny ones took 26 s.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ from ruamel.yaml.scanner import Scanner
 from ruamel.yaml.tokens import ValueToken
 
 from reconciler.errors import Position, Problem
+from reconciler.spec.secretscan import shown
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
+# The pure-Python parse costs 40-110 µs a value (keys, scalars, collections) whatever its size: a
+# hostile file of 2 MiB holds 325,000 tiny ones, 26 s. This cap keeps it to a few seconds, and is
+# far above any tasks file a person writes (an ordinary task is 6-10 values: 6,000 tasks and more).
+MAX_NODES = 60_000
 
 
 class YamlRefused(Exception):
@@ -43,7 +49,20 @@ class YamlRefused(Exception):
 
 class _GuardedScanner(Scanner):
     """Caps flow nesting while scanning: the scanner reads ahead up to 1,024 open brackets
-    looking for a simple key, at a cost quadratic in that window, before any event is composed."""
+    looking for a simple key, at a cost quadratic in that window, before any event is composed.
+
+    It also checks for stale simple keys once per place in the text: ruamel checks each time a
+    token is asked for, several times a token, walking every open flow level each time (7% of the
+    parse of prompts nested 28 deep). A key saved since, at the same place, cannot be stale.
+    """
+
+    _stale_checked_at = -1
+
+    def stale_possible_simple_keys(self) -> None:
+        index = self.reader.index
+        if index != self._stale_checked_at:
+            self._stale_checked_at = index
+            super().stale_possible_simple_keys()
 
     def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
         if len(self.flow_context) >= MAX_DEPTH:
@@ -93,6 +112,7 @@ def _check_scalar(event: ScalarEvent, *, is_key: bool) -> None:
 
 class _GuardedComposer(Composer):
     _depth = 0
+    _nodes = 0
 
     def compose_document(self) -> Any:
         event = self.parser.peek_event()
@@ -111,6 +131,10 @@ class _GuardedComposer(Composer):
         tag = getattr(event, "ctag", None)
         if tag is not None and str(tag) != "!":
             raise YamlRefused(mark.line, mark.column, "explicit YAML tags are not allowed")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            message = f"more than {MAX_NODES:,} YAML values in one file; split the tasks over files"
+            raise YamlRefused(mark.line, mark.column, message)
         if isinstance(event, ScalarEvent):
             _check_scalar(event, is_key=isinstance(parent, MappingNode) and index is None)
         if not isinstance(event, MappingStartEvent | SequenceStartEvent):
@@ -165,7 +189,8 @@ def _marked_message(error: MarkedYAMLError) -> str:
         return "only one YAML document is allowed in a tasks file"
     problem = (error.problem or error.context or "invalid YAML").strip()
     if "duplicate key" in problem:
-        return problem.split(" with value")[0].replace("found duplicate key", "duplicate key")
+        quoted = problem.split(" with value")[0].removeprefix("found duplicate key ")
+        return f'duplicate key "{shown(quoted[1:-1])}"'
     return f"YAML syntax error: {problem}"
 
 

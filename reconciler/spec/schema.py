@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from reconciler.spec.names import KEY_PATTERN, repo_problem
+from reconciler.spec.secretscan import find_secret, sent_field_message
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
 DEFAULT_MAX_CREATES = 20
@@ -26,8 +27,20 @@ def _check_repo(value: str) -> str:
     return value
 
 
+def _check_no_secret(value: str) -> str:
+    # Every field but the prompt (scanned in spec/load.py, which places the secret inside a block)
+    # is sent with the task as it stands: the prompt's rule applies to each.
+    secret = find_secret(value)
+    if secret:
+        raise PydanticCustomError("secret", sent_field_message(secret))
+    return value
+
+
 Repo = Annotated[
-    str, AfterValidator(_check_repo), Field(json_schema_extra={"pattern": REPO_PATTERN})
+    str,
+    AfterValidator(_check_no_secret),
+    AfterValidator(_check_repo),
+    Field(json_schema_extra={"pattern": REPO_PATTERN}),
 ]
 
 
@@ -42,7 +55,10 @@ def _check_filled(value: str) -> str:
 
 
 Filled = Annotated[
-    str, AfterValidator(_check_filled), Field(min_length=1, json_schema_extra={"pattern": r"\S"})
+    str,
+    AfterValidator(_check_filled),
+    AfterValidator(_check_no_secret),
+    Field(min_length=1, json_schema_extra={"pattern": r"\S"}),
 ]
 TaskKey = Annotated[str, Field(pattern=KEY_PATTERN)]
 RetryOn = Literal["failed", "timed_out", "cancelled"]

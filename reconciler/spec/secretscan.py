@@ -1,4 +1,10 @@
-"""Spot prompts that carry a credential: a prompt is sent to an agent and kept by GitHub."""
+"""Spot text that carries a credential: a prompt is sent to an agent and kept by GitHub, every
+other field of a task is sent with it, and an error message ends up in a CI log.
+
+One rule (``_PATTERNS``) decides what looks like a secret, for the fields sent (``find_secret``)
+and for every piece of user text a message echoes (``shown``): a match is shown as its first four
+characters and ``…``, never more.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,26 @@ class SecretFinding:
             f"prompt contains what looks like {self.kind} ('{self.prefix}…'); remove it: prompts"
             " are sent to the agent and stored by GitHub"
         )
+
+
+# An echoed name (a key, a field) is cut here: a 2 MiB key must not become a 2 MiB error line.
+SHOWN_CHARS = 64
+
+
+def sent_field_message(finding: SecretFinding) -> str:
+    """The error text for a secret in a field other than the prompt; the first four characters."""
+    return (
+        f"value contains what looks like {finding.kind} ('{finding.prefix}…'); remove it: it is"
+        " sent to GitHub with the task"
+    )
+
+
+def shown(text: str) -> str:
+    """User text as a message may echo it: every secret-shaped run cut to its first four
+    characters and ``…``, and the whole cut to ``SHOWN_CHARS`` characters and ``…``."""
+    for _, pattern in _PATTERNS:
+        text = pattern.sub(lambda match: match.group()[:4] + "…", text)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def find_secret(text: str) -> SecretFinding | None:

@@ -58,3 +58,10 @@ def test_the_index_meets_exactly_when_the_rule_says_either(name: str, a: str, b:
     # And "could be either" is what one answer matching both declared values means.
     if meets:
         assert answered_as(name, a, b) or answered_as(name, b, a)
+
+
+def test_a_model_is_matched_at_most_three_pins_deep() -> None:
+    # A hostile model pinned 700,000 times over (2 MiB) had as many aliases, each a copy of it.
+    assert answered_as("model", "m", "m-v1-v1-v1") is True
+    assert answered_as("model", "m", "m-v1-v1-v1-v1") is False
+    assert list(model_aliases("m" + "-v1" * 100_000))[-1] == "m" + "-v1" * 99_997
