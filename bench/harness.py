@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import signal
@@ -36,6 +37,23 @@ def served_sandbox(latency_ms: int) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+def arguments(description: str | None, *, tasks: int, repos: int) -> argparse.Namespace:
+    """The options an organisation benchmark takes: runs, tasks, repositories, latency."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs (after a warm-up)")
+    parser.add_argument("--tasks", type=int, default=tasks)
+    parser.add_argument("--repos", type=int, default=repos)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    return parser.parse_args()
+
+
+def bench_env() -> dict[str, str]:
+    """The environment a timed ``agenttasks`` runs in: the sandbox's token, no colour, no URL."""
+    env = {**os.environ, "AGENTTASKS_TOKEN": TOKEN, "NO_COLOR": "1"}
+    env.pop("AGENTTASKS_API_URL", None)
+    return env
 
 
 def median_seconds(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:

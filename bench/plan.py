@@ -20,7 +20,6 @@ has no changes. Then, in the same run, it prints medians of:
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import statistics
@@ -33,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from harness import CLI, TOKEN, USER_ID, median_seconds, served_sandbox
+from harness import CLI, TOKEN, USER_ID, arguments, bench_env, median_seconds, served_sandbox
 
 from reconciler.commands.plan import Selection
 from reconciler.github.auth import Token
@@ -181,14 +180,8 @@ def naive_refresh(url: str, desired: Desired, ids: dict[str, str]) -> tuple[floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="timed plans (after a warm-up)")
-    parser.add_argument("--tasks", type=int, default=2000)
-    parser.add_argument("--repos", type=int, default=40)
-    parser.add_argument("--latency-ms", type=int, default=20)
-    args = parser.parse_args()
-    env = {**os.environ, "AGENTTASKS_TOKEN": TOKEN, "NO_COLOR": "1"}
-    env.pop("AGENTTASKS_API_URL", None)
+    args = arguments(__doc__, tasks=2000, repos=40)
+    env = bench_env()
     load_before = os.getloadavg()
     created_at = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp, served_sandbox(args.latency_ms) as url:

@@ -16,7 +16,6 @@ all, then prints medians of fresh processes, each against its floor measured in 
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import statistics
@@ -27,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import CLI, TOKEN, median_seconds, served_sandbox
+from harness import CLI, arguments, bench_env, median_seconds, served_sandbox
 from plan import recorded, seed, write_state
 
 from reconciler.github.session import ClientSettings
@@ -102,14 +101,8 @@ def peak_rss_kb(command: list[str], env: dict[str, str]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--repos", type=int, default=500)
-    parser.add_argument("--latency-ms", type=int, default=20)
-    args = parser.parse_args()
-    env = {**os.environ, "AGENTTASKS_TOKEN": TOKEN, "NO_COLOR": "1"}
-    env.pop("AGENTTASKS_API_URL", None)
+    args = arguments(__doc__, tasks=10_000, repos=500)
+    env = bench_env()
     load_before = os.getloadavg()
     created_at = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp, served_sandbox(args.latency_ms) as url:

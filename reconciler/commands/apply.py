@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -148,13 +149,6 @@ def _early_signals() -> list[int]:
     return received
 
 
-@dataclass
-class _Held:
-    """What ``_run`` opens besides the API client: the reviewed plan's comment, when bound."""
-
-    review: Review | None = None
-
-
 def _run(
     ctx: Context,
     *,
@@ -164,35 +158,10 @@ def _run(
     selection: Selection,
     options: ApplyOptions,
 ) -> Result:
-    held = _Held()
-    try:
-        return _run_held(
-            ctx,
-            files=files,
-            backend=backend,
-            saved=saved,
-            selection=selection,
-            options=options,
-            held=held,
-        )
-    finally:
-        if held.review is not None:
-            held.review.close()
-
-
-def _run_held(
-    ctx: Context,
-    *,
-    files: Sequence[Path],
-    backend: Backend,
-    saved: SavedPlan | None,
-    selection: Selection,
-    options: ApplyOptions,
-    held: _Held,
-) -> Result:
     show = options.fmt == "text"
     out: Callable[[str], None] = ctx.out if show else (lambda line: None)
-    with open_api(ctx, create_rate=options.max_create_rate) as client:
+    review: Review | None = None  # with --expect-digest from-pr: the reviewed plan's comment
+    with ExitStack() as closing, open_api(ctx, create_rate=options.max_create_rate) as client:
         with lock_state(ctx, backend, command="apply", timeout=options.lock_timeout) as lease:
             store = StateStore(lease)
             if saved is not None:
@@ -223,21 +192,22 @@ def _run_held(
                         ).rstrip("\n")
                     )
                 if options.from_pr:
-                    held.review = reviewed_plan(ctx, desired.files)
-                    expect: Reviewed | None = held.review.reviewed
+                    review = reviewed_plan(ctx, desired.files)
+                    closing.callback(review.close)
+                    expect: Reviewed | None = review.reviewed
                 else:
                     expect = options.expect
                 if expect is not None:  # after the plan is shown: the log says what was refused
                     try:
                         check_reviewed(expect, the_plan)
                     except NotReviewed as refused:
-                        if held.review is not None:
-                            held.review.say(f"### Not applied\n\n{md_text(str(refused))}\n")
+                        if review is not None:
+                            review.say(f"### Not applied\n\n{md_text(str(refused))}\n")
                         raise
             changes = bool(the_plan.counts.changes or the_plan.dropped_intents)
             if not changes and not the_plan.unresolved:
-                if held.review is not None:
-                    held.review.say("### Applied\n\nNothing left to apply: no changes.\n")
+                if review is not None:
+                    review.say("### Applied\n\nNothing left to apply: no changes.\n")
                 commands = _publish_plan(ctx, desired, the_plan, backend.location)
                 text = "" if show else report_json(Report(), ExitCode.OK)
                 return Result(text, commands=commands)
@@ -269,8 +239,8 @@ def _run_held(
             followed = _follow(ctx, client, final, report, options, out, stop.event)
             # A signal while waiting ends the wait: 130/143, not a timeout.
             code = combine_exit_codes(code, followed, stop.code or ExitCode.OK)
-    if held.review is not None:
-        held.review.say(report_markdown(report, links=_links(final)))
+        if review is not None:
+            review.say(report_markdown(report, links=_links(final)))
     commands = _publish_report(ctx, desired, the_plan, report, final, code)
     return Result(report_json(report, code) if not show else "", code=code, commands=commands)
 
