@@ -18,7 +18,7 @@ import pytest
 
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Result
-from reconciler.commands.plan import Selection, run_plan
+from reconciler.commands.plan import Selection
 from reconciler.errors import ExitCode
 from tests.apply.test_recovery import World
 from tests.conftest import full_size_only
@@ -113,25 +113,9 @@ def test_the_plan_says_how_long_the_apply_takes_and_is_right_within_ten_percent(
     world: World,
 ) -> None:
     _declare(world, 520)  # past 500 an hour: the last 20 wait for the first ones to age out
-    planned = run_plan(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="json",
-        out=None,
-        detailed_exitcode=False,
-        selection=Selection(max_creates=10_000),
-    )
-    estimate = json.loads(planned.out)["estimated_seconds"]
-    text = run_plan(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="text",
-        out=None,
-        detailed_exitcode=False,
-        selection=Selection(max_creates=10_000),
-    ).out
+    planned = world.plan("json", Selection(max_creates=10_000))
+    estimate = json.loads(planned)["estimated_seconds"]
+    text = world.plan("text", Selection(max_creates=10_000))
     assert (
         "520 to add: at GitHub's limits of 80 a minute and 500 an hour, this apply takes at"
         " least 1 h 1 min (apply --max-duration splits it across runs)."

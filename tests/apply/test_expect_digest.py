@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Result
-from reconciler.commands.plan import Selection, run_plan
+from reconciler.commands.plan import Selection
 from reconciler.errors import ExitCode
 from reconciler.plan.review import NotReviewed, Reviewed
 from tests.apply.test_recovery import SPECS, World
@@ -22,15 +22,7 @@ def world(tmp_path: Path) -> World:
 
 
 def _reviewed(world: World) -> str:
-    text = run_plan(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="json",
-        out=None,
-        detailed_exitcode=False,
-        selection=Selection(),
-    ).out
+    text = world.plan("json")
     digest = json.loads(text)["review_digest"]
     assert isinstance(digest, str)
     return digest

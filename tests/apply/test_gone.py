@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.commands.status import run_status
 from reconciler.errors import ExitCode
 from tests.apply.test_recovery import World
 
@@ -34,7 +33,7 @@ def _alpha(world: World) -> str:
 
 def test_status_shows_no_live_state_for_a_deleted_task(world: World) -> None:
     world.sandbox.delete(_alpha(world))
-    text = run_status(world.ctx, files=[world.file], state=None, fmt="text", check=False).out
+    text = world.status().out
     assert _row(text, "alpha")[2:4] == ["pending", "-"], text  # not "queued": it is gone
     assert "progressing" not in text
 
@@ -44,16 +43,7 @@ def test_wait_settles_on_a_deleted_task_and_says_so(world: World) -> None:
         world.sandbox.set_state(task_id, "completed")
     world.sandbox.delete(_alpha(world))
     started = time.monotonic()
-    result = run_status(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="text",
-        check=False,
-        wait=True,
-        timeout=30,
-        interval=0.05,
-    )
+    result = world.status(wait=True)
     assert time.monotonic() - started < 5, "waited out the timeout on a task that is gone"
     assert result.code == ExitCode.TASK_FAILED
     said = "\n".join(world.out)
@@ -65,16 +55,7 @@ def test_wait_follows_an_archived_task_to_its_end(world: World) -> None:
     for task_id, _, _ in world.tasks():
         world.sandbox.set_state(task_id, "completed")
         world.sandbox.archive(task_id)
-    result = run_status(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="text",
-        check=False,
-        wait=True,
-        timeout=30,
-        interval=0.05,
-    )
+    result = world.status(wait=True)
     assert result.code == ExitCode.OK
     assert "3 tracked tasks: 3 done." in "\n".join(world.out)
 
@@ -82,20 +63,11 @@ def test_wait_follows_an_archived_task_to_its_end(world: World) -> None:
 def test_a_typo_in_the_tasks_file_does_not_hide_the_live_states(world: World) -> None:
     world.sandbox.set_state(_alpha(world), "failed")
     world.file.write_text(world.file.read_text() + "    promt: typo\n", encoding="utf-8")
-    result = run_status(world.ctx, files=[world.file], state=None, fmt="text", check=True)
+    result = world.status(check=True)
     assert result.code == ExitCode.ERROR  # the tasks file's error, after the table
     assert _row(result.out, "alpha")[2:4] == ["synced", "failed"], result.out
     assert "3 tracked tasks: 2 done, 1 failed." in result.out
     assert any("unknown field 'promt'" in line for line in world.err), world.err
     assert any("from the state alone" in line for line in world.err), world.err
-    waited = run_status(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="text",
-        check=False,
-        wait=True,
-        timeout=0,
-        interval=0.05,
-    )
+    waited = world.status(wait=True, timeout=0)
     assert waited.code == ExitCode.TASK_FAILED  # followed to the end, not refused for the typo

@@ -23,6 +23,7 @@ from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Context, GlobalOptions, Result
 from reconciler.commands.plan import Selection, run_plan
 from reconciler.commands.state_edit import run_import, run_rm
+from reconciler.commands.status import run_status
 from reconciler.errors import ExitCode, StateConflict
 from reconciler.sandbox import ManualClock, Sandbox
 from tests.apply.conftest import tasks_yaml
@@ -106,16 +107,30 @@ class World:
             options=ApplyOptions(min_interval=0.0),
         )
 
-    def plan(self) -> str:
+    def plan(
+        self, fmt: str = "text", selection: Selection | None = None, out: Path | None = None
+    ) -> str:
         return run_plan(
             self.ctx,
             files=[self.file],
             state=None,
-            fmt="text",
-            out=None,
+            fmt=fmt,
+            out=out,
             detailed_exitcode=False,
-            selection=Selection(),
+            selection=selection or Selection(),
         ).out
+
+    def status(self, *, check: bool = False, wait: bool = False, timeout: float = 30) -> Result:
+        return run_status(
+            self.ctx,
+            files=[self.file],
+            state=None,
+            fmt="text",
+            check=check,
+            wait=wait,
+            timeout=timeout,
+            interval=0.05,
+        )
 
     def rm(self, key: str) -> None:
         run_rm(self.ctx, files=[self.file], state=None, key=key, tombstone=False, lock_timeout=None)

@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Result
-from reconciler.commands.plan import Selection, run_plan
+from reconciler.commands.plan import Selection
 from reconciler.errors import ExitCode, StateConflict
 from tests.apply.test_recovery import SPECS, World
 
@@ -26,15 +26,7 @@ def world(tmp_path: Path) -> World:
 
 def _save(world: World, *, selection: Selection | None = None) -> Path:
     out = world.root / "plan.json"
-    run_plan(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        fmt="text",
-        out=out,
-        detailed_exitcode=False,
-        selection=selection or Selection(),
-    )
+    world.plan(selection=selection, out=out)
     return out
 
 
