@@ -4,33 +4,16 @@ sticky comment found again by its marker and author, and the pull requests of a 
 
 from __future__ import annotations
 
-import httpx
-
 from reconciler.errors import PermissionDenied
 from reconciler.github import commentdata, diagnose
-from reconciler.github.auth import Token
 from reconciler.github.commentdata import Comment, MarkedComment, Pull
 from reconciler.github.endpoints import ApiRequest, next_url
-from reconciler.github.session import ClientSettings, Hooks, Session
-from reconciler.github.urls import describe, inside_api, join_link, split_repo
+from reconciler.github.session import RepoSession
+from reconciler.github.urls import describe, inside_api, join_link
 
 
-class CommentClient(Session):
+class CommentClient(RepoSession):
     """One repository's pull-request comments."""
-
-    def __init__(
-        self,
-        base_url: str,
-        token: Token,
-        repo: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        settings: ClientSettings = ClientSettings(),
-        hooks: Hooks = Hooks(),
-    ) -> None:
-        super().__init__(base_url, token, transport=transport, settings=settings, hooks=hooks)
-        split_repo(repo)
-        self.repo = repo
 
     def __enter__(self) -> CommentClient:
         return self

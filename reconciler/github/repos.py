@@ -13,14 +13,13 @@ from reconciler.github import gitdata
 from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
 from reconciler.github.pacing import idempotent
-from reconciler.github.session import ClientSettings, Hooks, Session
-from reconciler.github.urls import split_repo
+from reconciler.github.session import ClientSettings, Hooks, RepoSession
 
 # GitHub's words for a lost race on a ref (CI.md §2.1): someone else moved or created it first.
 LOST_RACE = ("Update is not a fast forward", "Reference already exists")
 
 
-class RepoClient(Session):
+class RepoClient(RepoSession):
     """One repository's git data, as ``state.branch.GitStore`` needs it."""
 
     def __init__(
@@ -33,9 +32,7 @@ class RepoClient(Session):
         settings: ClientSettings = ClientSettings(),
         hooks: Hooks = Hooks(),
     ) -> None:
-        super().__init__(base_url, token, transport=transport, settings=settings, hooks=hooks)
-        split_repo(repo)
-        self.repo = repo
+        super().__init__(base_url, token, repo, transport=transport, settings=settings, hooks=hooks)
         # Trees and commits are content-addressed: a POST sent again makes the same object, so
         # it is retried like a GET. A ref update is never ambiguous either: the same sha twice
         # is a no-op, and a lost race is a 422 the caller reads.

@@ -27,7 +27,7 @@ from reconciler.github.auth import Token, check_base_url
 from reconciler.github.endpoints import ApiRequest, Response
 from reconciler.github.exchange import Exchange
 from reconciler.github.pacing import Wait, idempotent, not_sent_only, rate_limit_wait
-from reconciler.github.urls import describe
+from reconciler.github.urls import describe, split_repo
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -203,3 +203,22 @@ class Session:
 
     def _say(self, line: str) -> None:
         self._exchange.say(line)
+
+
+class RepoSession(Session):
+    """A session bound to one repository (``owner/name``, checked): the git data and comment
+    clients, which use the repository token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Token,
+        repo: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        settings: ClientSettings = ClientSettings(),
+        hooks: Hooks = Hooks(),
+    ) -> None:
+        super().__init__(base_url, token, transport=transport, settings=settings, hooks=hooks)
+        split_repo(repo)
+        self.repo = repo

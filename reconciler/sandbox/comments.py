@@ -152,6 +152,16 @@ def list_comments(store: Store, request: Request, owner: str, repo: str, number:
     return _paged(request, found)
 
 
+def _comment_text(request: Request) -> str | Response:
+    """The ``body`` a create or an update carries, or the error GitHub answers instead."""
+    body = json_body(request, COMMENT_DOCS)
+    if isinstance(body, Response):
+        return body
+    if (problem := _body_problem(body)) is not None:
+        return problem
+    return str(body["body"])
+
+
 def create_comment(
     store: Store, request: Request, owner: str, repo: str, number: str, caller: Caller
 ) -> Response:
@@ -159,17 +169,15 @@ def create_comment(
     pull = _issue(store, owner, repo, number)
     if pull is None:
         return not_found()
-    body = json_body(request, COMMENT_DOCS)
-    if isinstance(body, Response):
-        return body
-    if (problem := _body_problem(body)) is not None:
-        return problem
+    text = _comment_text(request)
+    if isinstance(text, Response):
+        return text
     login, user_id, kind = _author(caller)
     association = "NONE" if kind == "Bot" else "COLLABORATOR"
     comment = StoredComment(
         new_comment_id(store),
         pull.number,
-        str(body["body"]),
+        text,
         login,
         user_id,
         kind,
@@ -195,12 +203,10 @@ def update_comment(
     comment = _comment(store, owner, repo, comment_id)
     if comment is None:
         return not_found()
-    body = json_body(request, COMMENT_DOCS)
-    if isinstance(body, Response):
-        return body
-    if (problem := _body_problem(body)) is not None:
-        return problem
-    comment.body = str(body["body"])
+    text = _comment_text(request)
+    if isinstance(text, Response):
+        return text
+    comment.body = text
     comment.updated_at = caller.now
     return json_response(200, comment_json(comment, request.base_url, owner, repo))
 
