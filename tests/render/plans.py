@@ -182,7 +182,7 @@ def _statuses() -> tuple[Status, ...]:
         row("adopted", API, Sync.PENDING, "completed", "1a2b3c4d", timedelta(days=3)),
         row("flaky-test", WEB, Sync.PENDING, "failed", "2b2b2b2b", timedelta(days=2)),
         row("ignored-change", API, Sync.SYNCED, "idle", "6a6a6a6a", timedelta(hours=5)),
-        row("lost", API, Sync.MISSING, "in_progress", "9d9d9d9d", timedelta(days=9)),
+        row("lost", API, Sync.MISSING, None, "9d9d9d9d", timedelta(days=9)),  # no live state
         row("manual", WEB, Sync.PENDING, "completed", "3c3c3c3c", timedelta(days=1)),
         row("old-cleanup", WEB, Sync.PENDING, "waiting_for_user", "4d4d4d4d", timedelta(days=5)),
         row("orphan", WEB, Sync.PENDING, "queued", "7c7c7c7c", timedelta(minutes=4)),
