@@ -59,7 +59,7 @@ class Options:
 def matches(key: str, patterns: Iterable[str]) -> bool:
     """The one rule of ``--target``, ``--exclude`` and ``--replace``: shell globs (``*``, ``?``,
     ``[...]``), case-sensitive, over the whole key."""
-    return any(fnmatchcase(key, pattern) for pattern in patterns)
+    return bool(patterns) and any(fnmatchcase(key, pattern) for pattern in patterns)
 
 
 def check_selection(options: Options, desired: Desired, state: State) -> None:

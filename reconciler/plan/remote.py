@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from reconciler.github.endpoints import ListParams
 from reconciler.models import RemoteTask, RequestBody, TaskDetail
@@ -43,6 +44,11 @@ class RepoListing:
         """The active listing's tasks, then the archived listing's."""
         return self.tasks + self.archived
 
+    @cached_property
+    def by_id(self) -> dict[str, RemoteTask]:
+        """Each listed task by id (the active listing's wins): one look-up per tracked task."""
+        return {task.id: task for task in reversed(self.every)}
+
     @property
     def ok(self) -> bool:
         """Whether the token could list the repository."""
@@ -62,10 +68,8 @@ class Remote:
     def task(self, repo_key: str, task_id: str) -> RemoteTask | None:
         """The task as listed or fetched, or None."""
         listing = self.listings.get(repo_key)
-        for task in listing.every if listing else ():
-            if task.id == task_id:
-                return task
-        return self.found.get(task_id)
+        found = listing.by_id.get(task_id) if listing else None
+        return found if found is not None else self.found.get(task_id)
 
 
 def settle_window(post_timeout: float) -> timedelta:
