@@ -43,8 +43,10 @@ class Guard:
 
             click.echo(inert_json(text), nl=nl)
             return
+        from reconciler.render.github import inert_text
+
         self._open(err=err)
-        click.echo(text, err=err, nl=nl)
+        click.echo(inert_text(text), err=err, nl=nl)
 
     def finish(self) -> None:
         """Close the blocks (stderr's, then stdout's), then print the workflow commands."""

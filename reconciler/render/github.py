@@ -234,6 +234,23 @@ def resume_commands(token: str) -> str:
     return f"::{token}::"
 
 
+_ZWSP = "\u200b"
+
+
+def inert_text(text: str) -> str:
+    """Text the runner reads no command in even outside a stop-commands block (defence in
+    depth: the two streams' blocks are closed one after the other): a line that would start with
+    ``::`` after its leading spaces gets a zero-width space before them, and ``##[`` is written
+    ``#`` + zero-width space + ``#[``. A reader sees the same characters."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("::"):
+            line = line[: len(line) - len(stripped)] + _ZWSP + stripped
+        lines.append(line.replace("##[", f"#{_ZWSP}#["))
+    return "\n".join(lines)
+
+
 def inert_json(text: str) -> str:
     """JSON the runner reads no command in, with the same value: an indented JSON line starts
     with a quote or a bracket, never ``::``, and ``##[`` (the legacy form, honoured anywhere in a

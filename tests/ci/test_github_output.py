@@ -71,13 +71,17 @@ def run(root: Path, *args: str, actions: bool = True) -> Run:
 _COMMAND = re.compile(r"^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$")
 
 
-def commands(stream: str) -> list[str]:
+def commands(stream: str, *, blocks: bool = True) -> list[str]:
     """The workflow commands the runner would run from ``stream``: every ``::cmd`` line (leading
-    spaces trimmed) and ``##[`` anywhere in a line, except inside stop-commands blocks."""
+    spaces trimmed) and ``##[`` anywhere in a line, except inside stop-commands blocks (or, with
+    ``blocks=False``, as if the blocks were not honoured: the two streams close theirs one after
+    the other, and user text must be inert even then)."""
     found, stopped = [], None
     for line in stream.split("\n"):
         text = line.lstrip()
-        if stopped is not None:
+        if not blocks and text.startswith("::stop-commands::"):
+            continue
+        if stopped is not None and blocks:
             if text == f"::{stopped}::":
                 stopped = None
             continue
@@ -255,6 +259,10 @@ def test_a_hostile_prompt_runs_no_workflow_command(tmp_path: Path, fmt: str) -> 
     for stream in (result.stdout, result.stderr):
         for command in commands(stream):
             assert command.startswith("::notice "), command
+        for command in commands(stream, blocks=False):  # even were the blocks not honoured
+            assert "add-mask" not in command, command
+            assert "boom" not in command, command
+            assert "##[" not in command, command
     check_structure(result.summary, details=1)
     assert "::add-mask::x" in result.summary  # shown, inside the fence
     values = outputs(result.output)
