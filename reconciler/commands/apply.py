@@ -32,7 +32,13 @@ from reconciler.models import Desired
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import check_user
 from reconciler.plan.review import NotReviewed, Reviewed, check_reviewed
-from reconciler.plan.saved import SavedPlan, check_current, check_untampered, load_plan
+from reconciler.plan.saved import (
+    SavedPlan,
+    approved,
+    check_current,
+    check_untampered,
+    load_plan,
+)
 from reconciler.render.github import (
     plan_annotations,
     plan_outputs,
@@ -176,6 +182,7 @@ def _run(
                 work = Workspace(desired.files, backend.location, desired, store.state)
                 fresh, _ = make_plan(ctx, work, replanned(saved), client)
                 check_untampered(the_plan, fresh)
+                the_plan = approved(the_plan, fresh)
             else:
                 desired = load(tasks_files(files))
                 work = Workspace(desired.files, backend.location, desired, store.state)

@@ -78,8 +78,18 @@ def replanned(saved: SavedPlan) -> Selection:
         excludes=chosen.excludes,
         replace=chosen.replace,
         max_creates=chosen.max_creates,
-        adopt_window=chosen.adopt_window or defaults.ADOPT_WINDOW,
+        adopt_window=_wider(chosen.adopt_window),
     )
+
+
+def _wider(window: str | None) -> str:
+    """The saved adopt window, unless narrower than the default: a narrower window can only turn
+    an import of an existing task into a create, which a file anyone can edit must not decide."""
+    default = defaults.ADOPT_WINDOW
+    if window is None:
+        return default
+    narrower = parse_duration(window, "--adopt-window") < parse_duration(default, "--adopt-window")
+    return default if narrower else window
 
 
 MAX_DURATION = timedelta(days=3650)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -173,7 +174,7 @@ def check_current(saved: SavedPlan, *, lineage: str | None, serial: int, desired
 
 
 _SPEC_DRIVEN = frozenset({Kind.CREATE, Kind.REPLACE, Kind.FORGET})
-_FIELDS = ("repo", "body", "digest", "attempt", "old task", "task", "earlier runs")
+_FIELDS = ("repo", "body", "digest", "attempt", "old task", "task", "earlier runs", "forget")
 
 
 def _fields(action: Action) -> dict[str, object]:
@@ -185,8 +186,11 @@ def _fields(action: Action) -> dict[str, object]:
         "digest": action.digest,
         "attempt": action.attempt,
         "old task": action.old_task_id,
-        "task": action.task.id if action.kind == Kind.IMPORT and action.task else None,
-        "earlier runs": [run.task_id for run in action.earlier_runs],
+        "task": action.task.model_dump(mode="json")
+        if action.kind == Kind.IMPORT and action.task
+        else None,
+        "earlier runs": [run.model_dump(mode="json") for run in action.earlier_runs],
+        "forget": action.forget_after_import,
     }
 
 
@@ -220,7 +224,8 @@ def check_untampered(saved: Plan, fresh: Plan) -> None:
         seen.add(action.key)
         match = fresh_by_key.get(action.key)
         if match is None or match.kind != action.kind:
-            now = f"; they call for a {match.kind.value}" if match else ""
+            article = "an" if match and match.kind.value[0] in "aeiou" else "a"
+            now = f"; they call for {article} {match.kind.value}" if match else ""
             _refuse(
                 f"{where}: the saved plan has a {action.kind.value} the tasks files and state do"
                 f" not call for{now}"
@@ -239,3 +244,12 @@ def _refuse(difference: str) -> NoReturn:
     raise StateConflict(
         f"the saved plan does not match the tasks files and the state: {difference}; run plan again"
     )
+
+
+def approved(saved: Plan, fresh: Plan) -> Plan:
+    """What ``apply PLANFILE`` runs once ``check_untampered`` passed: the fresh plan's own actions
+    for the keys the file approves (and its no-ops), its own unconfirmed and dropped creates — the
+    file is the approval, never the source of what is done."""
+    keys = {a.key for a in saved.actions if a.kind != Kind.NOOP}
+    kept = tuple(a for a in fresh.actions if a.kind == Kind.NOOP or a.key in keys)
+    return replace(fresh, actions=kept)

@@ -116,3 +116,54 @@ def test_a_live_change_since_the_plan_is_not_applied_unreviewed(world: World) ->
     world.sandbox.set_state(alpha_id, "failed")  # would now be re-run: not what was reviewed
     assert _apply(world, plan_file).code == ExitCode.OK
     assert len(world.tasks()) == 2  # beta created; alpha not re-run by the saved plan
+
+
+# Found by an independent review: what the file says beyond its actions' identities.
+
+
+def test_a_forged_dropped_intent_drops_nothing_the_state_and_api_keep(world: World) -> None:
+    world.declare({"alpha": SPECS["alpha"], "beta": SPECS["beta"]})
+    world.wire.hold = True
+    assert world.apply("alpha").code == ExitCode.PARTIAL  # alpha's answer is lost: an intent
+    world.wire.hold = False
+    plan_file = _save(world)
+
+    def drop_alpha(saved: dict[str, Any]) -> None:
+        saved["plan"]["dropped_intents"] = ["alpha"]
+
+    _edit(plan_file, drop_alpha)
+    _apply(world, plan_file)
+    assert "alpha" in world.saved()["intents"]  # still unconfirmed: never created twice
+    world.wire.deliver()
+    world.clock.advance(120)
+    assert world.apply().code == ExitCode.OK
+    world.assert_each_once()
+
+
+def test_a_forged_forget_after_import_or_link_is_refused(world: World) -> None:
+    world.declare({"alpha": SPECS["alpha"]})
+    world.wire.hold = True
+    assert world.apply().code == ExitCode.PARTIAL
+    world.wire.hold = False
+    world.wire.deliver()
+    plan_file = _save(world)
+
+    def forge(saved: dict[str, Any]) -> None:
+        _action(saved, "alpha")["forget_after_import"] = True
+        _action(saved, "alpha")["task"]["html_url"] = "https://evil.example/phish"
+
+    _edit(plan_file, forge)
+    with pytest.raises(StateConflict, match="task.alpha: the saved plan's import differs"):
+        _apply(world, plan_file)
+    assert world.saved()["tombstones"] == {}
+
+
+def test_a_narrowed_adopt_window_cannot_turn_an_import_into_a_create(world: World) -> None:
+    world.declare({"alpha": SPECS["alpha"]})
+    assert world.apply().code == ExitCode.OK
+    world.lose_state()
+    world.clock.advance(3600)
+    plan_file = _save(world, selection=Selection(adopt_window="1s"))  # plans a create
+    with pytest.raises(StateConflict, match="they call for an import"):
+        _apply(world, plan_file)
+    assert len(world.tasks()) == 1
