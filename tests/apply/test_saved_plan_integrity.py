@@ -153,7 +153,7 @@ def test_a_forged_forget_after_import_or_link_is_refused(world: World) -> None:
         _action(saved, "alpha")["task"]["html_url"] = "https://evil.example/phish"
 
     _edit(plan_file, forge)
-    with pytest.raises(StateConflict, match="task.alpha: the saved plan's import differs"):
+    with pytest.raises(StateConflict, match=r"task\.alpha: the saved plan's import differs"):
         _apply(world, plan_file)
     assert world.saved()["tombstones"] == {}
 
