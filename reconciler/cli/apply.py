@@ -56,6 +56,12 @@ if TYPE_CHECKING:
     help="Apply only the reviewed plan: the one on the merged pull request's comment (from-pr,"
     " on push in GitHub Actions) or this review digest; exit 5 naming the difference otherwise.",
 )
+@click.option(
+    "--comment-author",
+    metavar="LOGIN",
+    help="With --expect-digest from-pr: whose plan comment is the review (default: the token's"
+    " login; github-actions[bot] for an installation token).",
+)
 @selection_options
 @click.pass_context
 def apply_command(
@@ -73,6 +79,7 @@ def apply_command(
     lock_timeout: float | None,
     max_duration: str | None,
     expect_digest: str | None,
+    comment_author: str | None,
     selection: Selection,
 ) -> int:
     """Create what is missing and record it in the state file."""
@@ -91,6 +98,7 @@ def apply_command(
         lock_timeout=lock_timeout,
         expect=Reviewed(expect_digest) if expect_digest and expect_digest != "from-pr" else None,
         from_pr=expect_digest == "from-pr",
+        comment_author=comment_author,
         max_duration=(
             parse_duration(max_duration, "--max-duration").total_seconds()
             if max_duration is not None

@@ -74,6 +74,7 @@ class ApplyOptions:
     # from_pr the one on the merged pull request's comment (commands/review.py).
     expect: Reviewed | None = None
     from_pr: bool = False
+    comment_author: str | None = None  # whose comment is the review (a GitHub App's bot login)
 
 
 def _confirmed(ctx: Context, options: ApplyOptions) -> bool:
@@ -199,7 +200,7 @@ def _run(
                         ).rstrip("\n")
                     )
                 if options.from_pr:
-                    review = reviewed_plan(ctx, desired.files)
+                    review = reviewed_plan(ctx, desired.files, author=options.comment_author)
                     closing.callback(review.close)
                     expect: Reviewed | None = review.reviewed
                 else:

@@ -17,7 +17,7 @@ from reconciler.commands.context import Context, open_repo_client
 from reconciler.errors import StateConflict, UsageError
 from reconciler.github.commentdata import Comment, Pull, files_hash, parse_reviewed
 from reconciler.github.comments import CommentClient
-from reconciler.plan.review import Identity, Reviewed
+from reconciler.plan.review import Identity, Reviewed, digest_of
 
 RESULT = "<!-- agenttasks:result -->"
 DISPATCH = (
@@ -55,7 +55,7 @@ def _merged(pulls: list[Pull], sha: str) -> Pull | None:
     return chosen[0] if chosen else None
 
 
-def reviewed_plan(ctx: Context, files: Sequence[str]) -> Review:
+def reviewed_plan(ctx: Context, files: Sequence[str], *, author: str | None = None) -> Review:
     """The review of the commit being applied (``GITHUB_SHA``); ``NoReview`` when there is none.
     The review's client stays open for the comment's updates: ``Review.close()`` it."""
     sha = ctx.env.get("GITHUB_SHA")
@@ -80,7 +80,7 @@ def reviewed_plan(ctx: Context, files: Sequence[str]) -> Review:
                 f"no reviewed plan for this commit: {sha[:12]} belongs to no merged pull request"
                 f" of {where}. {DISPATCH}"
             )
-        author = client.author()
+        author = client.author(author)
         found = client.marked(pull.number, files=files_hash(tasks_files), author=author)
         if found is None:
             raise NoReview(
@@ -88,10 +88,10 @@ def reviewed_plan(ctx: Context, files: Sequence[str]) -> Review:
                 f" plan comment by {author} for {', '.join(tasks_files)}. {DISPATCH}"
             )
         items = parse_reviewed(found.comment.body)
-        reviewed = Reviewed(
-            found.marker.digest,
-            tuple(_identity(i) for i in items) if items is not None else None,
-        )
+        listed = tuple(_identity(i) for i in items) if items is not None else None
+        if listed is not None and digest_of(listed) != found.marker.digest:
+            listed = None  # edited by hand: only the marker's digest is trusted
+        reviewed = Reviewed(found.marker.digest, listed)
         return Review(client, pull.number, found.comment, reviewed)
     except BaseException:
         client.close()

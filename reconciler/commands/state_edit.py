@@ -23,7 +23,7 @@ from reconciler.plan.model import Action, Kind
 from reconciler.plan.planner import intent_import
 from reconciler.plan.remote import first_session_mismatch
 from reconciler.state.backend import Backend
-from reconciler.state.format import State
+from reconciler.state.format import Record, State
 from reconciler.state.store import StateStore
 
 
@@ -155,7 +155,14 @@ def run_import(
         action = (
             intent_import(key, intent, task, record=current.tasks.get(key), declared=True)
             if intent
-            else Action(key, Kind.IMPORT, spec.repo, body=spec.body, digest=spec.digest)
+            else Action(
+                key,
+                Kind.IMPORT,
+                spec.repo,
+                body=spec.body,
+                digest=spec.digest,
+                attempt=_next_attempt(current.tasks.get(key), task_id),
+            )
         )
         imported = with_created(current, action, task, now=now)
         # Another user's creates still unconfirmed keep the state theirs: writing this token's
@@ -178,6 +185,14 @@ def _check_not_an_earlier_run(state: State, key: str, task_id: str) -> None:
             f"task {task_id} is an earlier run of '{key}', whose current task is"
             f" {record.task_id}; the state keeps it as an earlier run"
         )
+
+
+def _next_attempt(prior: Record | None, task_id: str) -> int:
+    """The run an imported task is: after the key's recorded one (which becomes an earlier run),
+    or that same run again; a retry policy is never reset by an import."""
+    if prior is None:
+        return 1
+    return prior.attempt if prior.task_id == task_id else prior.attempt + 1
 
 
 def run_force_unlock(

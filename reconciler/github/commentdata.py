@@ -112,8 +112,10 @@ def reviewed_line(items: Sequence[Sequence[str | None]]) -> str | None:
 
 
 def parse_reviewed(body: str) -> tuple[tuple[str | None, ...], ...] | None:
-    """The reviewed actions a comment carries, or None (absent, or not what we write)."""
-    found = _REVIEWED.search(body)
+    """The reviewed actions a comment carries on its second line (under the marker), or None
+    (absent, or not what we write): never a line further down, where other text goes."""
+    lines = body.split("\n", 2)
+    found = _REVIEWED.fullmatch(lines[1]) if len(lines) > 1 else None
     if found is None:
         return None
     try:

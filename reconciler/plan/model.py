@@ -163,6 +163,9 @@ class Plan:
     tracked: int = 0
     repositories: int = 0
     duration: Duration | None = None
+    # (key, repository, "failed,timed_out/3") per selected declared key with a retry policy: what
+    # the re-runs live state drives are allowed by, so the review digest covers it (plan/review.py)
+    policies: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def changes(self) -> tuple[Action, ...]:

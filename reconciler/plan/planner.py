@@ -386,6 +386,11 @@ def plan(
         dropped_intents=tuple(sorted(run.dropped)),
         targeted=bool(options.targets or options.excludes),
         offline=options.offline,
+        policies=tuple(
+            (key, task.repo, f"{','.join(sorted(task.retry.on))}/{task.retry.max_attempts}")
+            for key, task in sorted(desired.tasks.items())
+            if task.retry is not None and options.selects(key)
+        ),
         declared=len(desired.tasks),
         tracked=len(state.tasks),
         repositories=len(

@@ -2,7 +2,8 @@
 
 It covers the **spec-driven** actions only — the ones the tasks files cause: a create of a new key,
 a replace of a changed spec, a forget of a key no longer declared — each with its key, repository,
-request-body digest and the task id it forgets. It leaves out lineage, serial, the desired digest,
+request-body digest and the task id it forgets; and every declared ``retry`` policy, since the
+policy is what lets live state drive re-runs. It leaves out lineage, serial, the desired digest,
 live states, and the actions live state drives (a re-run under the reviewed ``retry`` policy, an
 import of a lost answer or lost state, a recreate of a vanished task), so an unrelated apply
 landing between review and merge does not invalidate the review, while any other spec change does.
@@ -30,14 +31,17 @@ def spec_driven(plan: Plan) -> tuple[Action, ...]:
     return tuple(a for a in plan.actions if a.kind in SPEC_DRIVEN)
 
 
+def _actions(plan: Plan) -> list[Identity]:
+    return [
+        (a.kind.value, a.key, a.repo.lower(), a.digest, a.old_task_id) for a in spec_driven(plan)
+    ]
+
+
 def identities(plan: Plan) -> tuple[Identity, ...]:
-    """The spec-driven actions as the digest sees them, sorted (no prompt: only its digest)."""
-    return tuple(
-        sorted(
-            (a.kind.value, a.key, a.repo.lower(), a.digest, a.old_task_id)
-            for a in spec_driven(plan)
-        )
-    )
+    """The spec-driven actions as the digest sees them (no prompt: only its digest), and each
+    declared retry policy (what allows the re-runs live state drives), sorted."""
+    policies: list[Identity] = [("retry", k, r.lower(), p, None) for k, r, p in plan.policies]
+    return tuple(sorted(_actions(plan) + policies))
 
 
 def digest_of(items: tuple[Identity, ...]) -> str:
@@ -87,9 +91,13 @@ def check_reviewed(reviewed: Reviewed, plan: Plan) -> None:
     or all of the reviewed plan is applied (a re-run of the apply job), what is left of it —
     nothing spec-driven at all, or, when review recorded its actions, some of them."""
     now = identities(plan)
-    if digest_of(now) == reviewed.digest or not now:
+    if digest_of(now) == reviewed.digest:
         return
     if reviewed.items is not None and set(now) <= set(reviewed.items):
+        return
+    if reviewed.items is None and not _actions(plan):
+        # Nothing spec-driven is left (the reviewed plan was applied: a re-run of the job), and
+        # the review was too large to carry its items: the policies cannot be compared.
         return
     named = difference(reviewed.items, now) if reviewed.items is not None else []
     if named:

@@ -55,7 +55,35 @@ def test_live_driven_actions_do_not_move_it() -> None:
     )
     assert [a.kind.value for a in rerun.changes] == ["create", "rerun"]
     assert [a.key for a in spec_driven(rerun)] == ["a"]
-    assert review_digest(rerun) == review_digest(_plan(A))
+    running = plan(
+        desired(A, retried),
+        state({"b": record(B, "t-b")}),
+        remote([remote_task("t-b", state="in_progress")]),
+        NOW,
+    )
+    assert review_digest(rerun) == review_digest(running)  # reviewed while b ran: it failed since
+
+
+def test_a_retry_policy_changed_after_review_moves_it() -> None:
+    """The policy is what lets live state re-run a task: a push that raises max_attempts after
+    the last plan must not pass as reviewed (found by an independent review)."""
+    failed = record(B, "t-b", last_state="failed")
+    listed = remote([remote_task("t-b", state="failed")])
+    twice = plan(
+        desired(declared("b", prompt=B.body.prompt, retry=(["failed"], 2))),
+        state({"b": failed}),
+        listed,
+        NOW,
+    )
+    five = plan(
+        desired(declared("b", prompt=B.body.prompt, retry=(["failed"], 5))),
+        state({"b": failed}),
+        listed,
+        NOW,
+    )
+    assert review_digest(twice) != review_digest(five)
+    with pytest.raises(NotReviewed, match=r"~task\.b"):
+        check_reviewed(Reviewed(review_digest(twice), identities(twice)), five)
 
 
 def test_a_changed_prompt_a_new_key_or_a_forget_moves_it_and_is_named() -> None:
