@@ -398,12 +398,12 @@ def test_importing_one_unconfirmed_create_with_another_token_keeps_the_others_gu
 def test_import_of_a_newer_run_keeps_counting_the_runs(world: World) -> None:
     """Found by an independent review: `import KEY ID` over a key's record set attempt 1, so a
     retry policy could run max_attempts more times."""
-    retried = {"prompt": "Fix the flaky test.", "retry": {"on": ["failed"], "max_attempts": 2}}
-    world.declare({"alpha": retried})
+    prompt = "Fix the flaky test."
+    world.declare({"alpha": {"prompt": prompt, "retry": {"on": ["failed"], "max_attempts": 2}}})
     assert world.apply().code == ExitCode.OK
     [(first, _, _)] = world.tasks()
     world.sandbox.set_state(first, "failed")
-    started = world.sandbox.create_task(REPO, retried["prompt"])  # run 2, started by hand
+    started = world.sandbox.create_task(REPO, prompt)  # run 2, started by hand
     world.sandbox.set_state(started, "failed")
     run_import(
         world.ctx,

@@ -133,7 +133,9 @@ def test_a_forged_dropped_intent_drops_nothing_the_state_and_api_keep(world: Wor
 
     _edit(plan_file, drop_alpha)
     _apply(world, plan_file)
-    assert "alpha" in world.saved()["intents"]  # still unconfirmed: never created twice
+    intents = world.saved()["intents"]
+    assert isinstance(intents, dict)
+    assert "alpha" in intents  # still unconfirmed: never created twice
     world.wire.deliver()
     world.clock.advance(120)
     assert world.apply().code == ExitCode.OK
