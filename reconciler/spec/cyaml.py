@@ -49,6 +49,7 @@ from reconciler.spec.yamlguard import (
 )
 
 _STR = "tag:yaml.org,2002:str"
+_VALUE = "tag:yaml.org,2002:value"
 
 
 class Deferred(Exception):
@@ -72,13 +73,13 @@ class _Scalars:
         self._resolver = self._yaml.resolver
         self._tags: dict[str, str] = {}
 
-    def plain(self, event: Any) -> Any:
+    def plain(self, event: Any, *, is_key: bool) -> Any:
         value: str = event.value
         tag = self._tags.get(value)
         if tag is None:
             tag = self._resolver.resolve(ScalarNode, value, (True, False))
             self._tags[value] = tag
-        if tag == _STR:
+        if tag == _STR or (is_key and tag == _VALUE):  # ruamel reads a key "=" as a string
             return value
         node = ScalarNode(tag, value, None, None)
         return self._yaml.constructor.construct_object(node, deep=True)
@@ -87,45 +88,93 @@ class _Scalars:
 _scalars: _Scalars | None = None
 
 
-def _plain(event: Any) -> Any:
+def _plain(event: Any, *, is_key: bool) -> Any:
     global _scalars  # one resolver, built on first use, caches its answers
     if _scalars is None:
         _scalars = _Scalars()
-    return _scalars.plain(event)
+    return _scalars.plain(event, is_key=is_key)
 
 
-def _start(event: Any, depth: int, nodes: int) -> None:
+def _anchor(text: str, mark: Any) -> YamlRefused:
+    """An anchor or alias refused where it starts, as on the pure path, when both read the same
+    name; ruamel reads more characters into a name (``&a:`` is ``a:``), so it may see another
+    structure after it: Deferred."""
+    at = mark.index
+    if text[at : at + 1] not in ("&", "*"):
+        raise Deferred
+    end = at + 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "-_"):
+        end += 1
+    if end < len(text) and text[end] not in " \t\r\n,[]{}":
+        raise Deferred
+    return YamlRefused(mark.line, mark.column, ANCHORS, mark.index)
+
+
+def _start(event: Any, text: str, nodes: int) -> None:
     """The guards of a value's first event."""
     mark = event.start_mark
     if event.anchor is not None:
-        raise YamlRefused(mark.line, mark.column, ANCHORS)
+        raise _anchor(text, mark)
     tag = event.tag
-    if tag is not None and tag != "!":
-        raise YamlRefused(mark.line, mark.column, TAGS)
+    if tag == "!":
+        raise Deferred  # a non-specific tag: ruamel and libyaml end it at different characters
+    if tag is not None:
+        raise YamlRefused(mark.line, mark.column, TAGS, mark.index)
     if nodes > MAX_NODES:
-        raise YamlRefused(mark.line, mark.column, TOO_MANY)
+        raise YamlRefused(mark.line, mark.column, TOO_MANY, mark.index)
 
 
 def load(text: str) -> Any:
     """The tasks file's value, or YamlRefused, Duplicate or Deferred."""
     parser = CParser(text)
+    # Where a tab stands inside a quoted or block scalar, both read it alike; anywhere else
+    # (between tokens, in a plain scalar, in a comment) libyaml accepts some that ruamel refuses.
+    quoted: list[tuple[int, int]] | None = [] if "\t" in text else None
     try:
-        return _build(parser)
+        value = _build(parser, text, quoted)
     except YAMLError:  # its scanner, parser or reader refused the text
         raise Deferred from None
+    except YamlRefused as refused:
+        if quoted is not None and _loose_tab(text, quoted, refused.index):
+            raise Deferred from None
+        raise
+    except Duplicate:
+        if quoted is not None and _loose_tab(text, quoted, len(text)):
+            raise Deferred from None
+        raise
     finally:
         parser.dispose()
+    if quoted is not None and _loose_tab(text, quoted, len(text)):
+        raise Deferred
+    return value
 
 
-def _build(parser: Any) -> Any:
+def _loose_tab(text: str, quoted: list[tuple[int, int]], end: int) -> bool:
+    """Whether a tab before ``end`` stands outside every quoted or block scalar."""
+    end = len(text) if end < 0 else end
+    spans = iter(quoted)
+    start, stop = next(spans, (end, end))
+    at = text.find("\t", 0, end)
+    while at >= 0:
+        while stop <= at:
+            start, stop = next(spans, (end, end))
+        if not start <= at < stop:
+            return True
+        at = text.find("\t", at + 1, end)
+    return False
+
+
+def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
     get = parser.get_event
     get()  # the stream start
     event = get()
     if isinstance(event, StreamEndEvent):
         return None
     if event.version is not None or event.tags:
-        raise YamlRefused(event.start_mark.line, event.start_mark.column, DIRECTIVES)
-    # Each open collection: [container, its line-col data, is a mapping, pending key, key mark].
+        mark = event.start_mark
+        raise YamlRefused(mark.line, mark.column, DIRECTIVES, mark.index)
+    # Each open collection: [container, its line-col data, is a mapping, pending key, key mark,
+    # in flow style, the pending key's end mark].
     stack: list[list[Any]] = []
     root: Any = None
     nodes = 0
@@ -135,15 +184,21 @@ def _build(parser: Any) -> Any:
         kind = event.__class__
         if kind is ScalarEvent:
             nodes += 1
-            _start(event, len(stack), nodes)
+            _start(event, text, nodes)
             mark = event.start_mark
             line, col = mark.line, mark.column
-            plain = event.style == "" and event.tag is None
+            plain = event.style == ""
             top = stack[-1] if stack else None
             is_key = top is not None and top[2] and top[3] is _NO_KEY
-            check_scalar(event.value, plain=plain, is_key=is_key, line=line, col=col)
+            check_scalar(
+                event.value, plain=plain, is_key=is_key, line=line, col=col, index=mark.index
+            )
+            if plain and mark.index == event.end_mark.index and not is_key:
+                line, col = _empty_value_at(text, event, top)
+            if quoted is not None and not plain:
+                quoted.append((mark.index, event.end_mark.index))
             if plain:
-                value = _plain(event)
+                value = _plain(event, is_key=is_key)
             elif event.style == "|":
                 value = LiteralScalarString(event.value)
             elif event.style == ">":
@@ -152,7 +207,7 @@ def _build(parser: Any) -> Any:
                 value = event.value
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             nodes += 1
-            _start(event, len(stack), nodes)
+            _start(event, text, nodes)
             mark = event.start_mark
             if len(stack) >= MAX_DEPTH:
                 raise Deferred  # the pure path knows which bracket its scanner refuses first
@@ -163,7 +218,9 @@ def _build(parser: Any) -> Any:
             lc = container.lc
             lc.line, lc.col = mark.line, mark.column
             lc.data = {}
-            stack.append([container, lc.data, kind is MappingStartEvent, _NO_KEY, None])
+            entry = [container, lc.data, kind is MappingStartEvent, _NO_KEY, None, False, None]
+            entry[5] = bool(event.flow_style)
+            stack.append(entry)
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             entry = stack.pop()
@@ -171,10 +228,12 @@ def _build(parser: Any) -> Any:
             line, col = value.lc.line, value.lc.col
             top = stack[-1] if stack else None
         elif kind is DocumentEndEvent:
+            if event.explicit:
+                raise Deferred  # libyaml reads "..." again where ruamel wants a new document
             break
         elif kind is AliasEvent:
             mark = event.start_mark
-            raise YamlRefused(mark.line, mark.column, ANCHORS)
+            raise _anchor(text, mark)
         else:  # pragma: no cover - libyaml sends nothing else inside a document
             raise Deferred
         if top is None:
@@ -184,6 +243,8 @@ def _build(parser: Any) -> Any:
             top[0].append(value)
         elif top[3] is _NO_KEY:
             top[3], top[4] = value, (line, col)
+            if top[5] and kind is ScalarEvent:
+                top[6] = event.end_mark
         else:
             key, (key_line, key_col) = top[3], top[4]
             top[3] = _NO_KEY
@@ -196,10 +257,48 @@ def _build(parser: Any) -> Any:
                 mapping[key] = value
     event = get()
     if not isinstance(event, StreamEndEvent):
-        raise YamlRefused(event.start_mark.line, event.start_mark.column, SINGLE_DOCUMENT)
+        mark = event.start_mark
+        raise YamlRefused(mark.line, mark.column, SINGLE_DOCUMENT, mark.index)
     if duplicate is not None:
         raise duplicate
     return root
 
 
 _NO_KEY: Any = object()
+
+
+def _empty_value_at(text: str, event: Any, top: list[Any] | None) -> tuple[int, int]:
+    """Where ruamel places an empty value, where libyaml places it elsewhere: just after the colon
+    in a flow mapping (``{a: }``; libyaml: at the next token), and at the end of a text that does
+    not end with a line break (libyaml: at the start of a line after it)."""
+    mark = event.start_mark
+    if top is not None and top[5] and top[6] is not None:
+        after = _after_colon(text, top[6], mark.index)
+        if after is not None:
+            return after
+    if mark.index == len(text) and text and text[-1] not in "\r\n":
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        return breaks, len(text) - last - 1
+    return mark.line, mark.column
+
+
+def _after_colon(text: str, key_end: Any, stop: int) -> tuple[int, int] | None:
+    """The place just after the ``:`` that follows a key (past blanks, line breaks and comments),
+    if there is one before ``stop``."""
+    at, line, col = key_end.index, key_end.line, key_end.column
+    while at < stop:
+        char = text[at]
+        if char == ":":
+            return line, col + 1
+        if char in " \t":
+            at, col = at + 1, col + 1
+        elif char in "\r\n":
+            at += 2 if text.startswith("\r\n", at) else 1
+            line, col = line + 1, 0
+        elif char == "#":
+            ends = [i for i in (text.find("\n", at), text.find("\r", at)) if i >= 0]
+            at = min(ends) if ends else len(text)
+        else:
+            return None
+    return None

@@ -14,7 +14,8 @@ same per value however small, and a 2 MiB file of tiny ones took 26 s.
 
 That is the pure path. ``parse`` reads through libyaml (``cyaml``, ten times faster) whenever PyYAML
 has its C extension, with the same guards (``yamlguard``) at the same events, and comes here for
-what libyaml refuses or leaves to ruamel's words; both refuse NEL, U+2028 and U+2029 first.
+what libyaml refuses or leaves to ruamel's words. Both refuse NEL, U+2028, U+2029 and U+FEFF
+first (``yamlguard.odd_character``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from reconciler.spec.yamlguard import (
     TOO_MANY,
     YamlRefused,
     check_scalar,
-    odd_line_break,
+    odd_character,
 )
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SpecProblem", "decode", "parse"]
@@ -201,7 +202,7 @@ def _refused(refused: YamlRefused, text: str, file: str) -> SpecProblem:
 def parse(text: str, file: str) -> Any:
     """Compose ``text`` into ruamel's round-trip objects, or raise SpecProblem: through libyaml
     when ``use_libyaml``, else (or for what it leaves to ruamel) the pure path."""
-    odd = odd_line_break(text)
+    odd = odd_character(text)  # on both paths: they would place what follows differently
     if odd is not None:
         offset, message = odd
         raise SpecProblem(Problem(position_of_offset(text, offset, file), message))

@@ -26,20 +26,22 @@ TOO_MANY = f"more than {MAX_NODES:,} YAML values in one file; split the tasks ov
 class YamlRefused(Exception):
     """Raised while composing; carries a 0-based mark and the reason."""
 
-    def __init__(self, line: int, col: int, message: str) -> None:
-        self.line, self.col, self.message = line, col, message
+    def __init__(self, line: int, col: int, message: str, index: int = -1) -> None:
+        self.line, self.col, self.message, self.index = line, col, message, index
         super().__init__(message)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_scalar(value: str, *, plain: bool, is_key: bool, line: int, col: int) -> None:
+def check_scalar(
+    value: str, *, plain: bool, is_key: bool, line: int, col: int, index: int = -1
+) -> None:
     """Refuses a plain ``<<`` key (a merge key: it copies a mapping in, and a key it brings in
     escapes the duplicate-key check) and an escaped surrogate (``"\\ud800"``), which no UTF-8
     text can hold."""
     if is_key and plain and value == "<<":
-        raise YamlRefused(line, col, MERGE_KEYS)
+        raise YamlRefused(line, col, MERGE_KEYS, index)
     found = _SURROGATE.search(value)
     if found:
         escape = f"\\u{ord(found.group()):04x}"
@@ -47,23 +49,30 @@ def check_scalar(value: str, *, plain: bool, is_key: bool, line: int, col: int) 
             f"escaped surrogate {escape} is not a character;"
             " write the character itself, or \\U and 8 hex digits"
         )
-        raise YamlRefused(line, col, message)
+        raise YamlRefused(line, col, message, index)
 
 
-# Characters libyaml and ruamel read differently (as line breaks, or not): refused before either
-# parses, so that both agree on every line number.
-_LINE_BREAK_LOOKALIKES = re.compile("[\x85\u2028\u2029]")
-_NAMES = {"\x85": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+# Characters libyaml and ruamel read differently: refused before either parses, so that both agree
+# on every line and column. Both count NEL, U+2028 and U+2029 as line breaks where they may end a
+# line, but not alike inside scalars; ruamel gives a byte order mark no column (libyaml does).
+_ODD = re.compile("[\x85\u2028\u2029\ufeff]")
+_NAMES = {
+    "\x85": "NEXT LINE",
+    "\u2028": "LINE SEPARATOR",
+    "\u2029": "PARAGRAPH SEPARATOR",
+    "\ufeff": "BYTE ORDER MARK",
+}
 
 
-def odd_line_break(text: str) -> tuple[int, str] | None:
-    """The offset of the first NEL, U+2028 or U+2029 in ``text``, and why it is refused."""
-    found = _LINE_BREAK_LOOKALIKES.search(text)
+def odd_character(text: str) -> tuple[int, str] | None:
+    """The offset of the first NEL, U+2028, U+2029 or (past the start) U+FEFF in ``text``, and
+    why it is refused."""
+    found = _ODD.search(text)
     if found is None:
         return None
-    char = found.group()
+    code = f"{ord(found.group()):04X}"
     message = (
-        f"character U+{ord(char):04X} ({_NAMES[char]}) is not allowed; YAML readers disagree"
-        " on whether it ends a line (write it as an escape in a double-quoted string)"
+        f"character U+{code} ({_NAMES[found.group()]}) is not allowed: YAML readers do not agree"
+        f' where it leaves the lines and columns; write it as "\\u{code}" in a double-quoted string'
     )
     return found.start(), message
