@@ -66,15 +66,19 @@ class Duplicate(Exception):
 
 
 class _Scalars:
-    """Plain scalars resolved as ruamel's round-trip loader resolves them (YAML 1.2)."""
+    """Plain scalars resolved as ruamel's round-trip loader resolves them (YAML 1.2), for one
+    file: ruamel's resolver and constructor, and the tag each text resolved to."""
 
     def __init__(self) -> None:
         self._yaml = YAML(typ="rt", pure=True)
         self._resolver = self._yaml.resolver
         self._tags: dict[str, str] = {}
 
-    def plain(self, event: Any, *, is_key: bool) -> Any:
-        value: str = event.value
+    def first_characters(self) -> frozenset[str]:
+        """The first characters of every text that may resolve to something but a string."""
+        return frozenset(self._resolver.versioned_resolver)
+
+    def plain(self, value: str, *, is_key: bool) -> Any:
         tag = self._tags.get(value)
         if tag is None:
             tag = self._resolver.resolve(ScalarNode, value, (True, False))
@@ -85,14 +89,7 @@ class _Scalars:
         return self._yaml.constructor.construct_object(node, deep=True)
 
 
-_scalars: _Scalars | None = None
-
-
-def _plain(event: Any, *, is_key: bool) -> Any:
-    global _scalars  # one resolver, built on first use, caches its answers
-    if _scalars is None:
-        _scalars = _Scalars()
-    return _scalars.plain(event, is_key=is_key)
+_first_characters: frozenset[str] = _Scalars().first_characters()
 
 
 def _anchor(text: str, mark: Any) -> YamlRefused:
@@ -179,6 +176,7 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
     root: Any = None
     nodes = 0
     duplicate: Duplicate | None = None
+    scalars: _Scalars | None = None
     while True:
         event = get()
         kind = event.__class__
@@ -198,7 +196,10 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
             if quoted is not None and not plain:
                 quoted.append((mark.index, event.end_mark.index))
             if plain:
-                value = _plain(event, is_key=is_key)
+                value = event.value
+                if not value or value[0] in _first_characters:  # else a string: "repo", "o/r"
+                    scalars = scalars or _Scalars()
+                    value = scalars.plain(value, is_key=is_key)
             elif event.style == "|":
                 value = LiteralScalarString(event.value)
             elif event.style == ">":
