@@ -17,6 +17,7 @@ case a person fixes; the pure path costs what it always did.
 
 from __future__ import annotations
 
+from re import Pattern
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -48,7 +49,6 @@ from reconciler.spec.yamlguard import (
     check_scalar,
 )
 
-_STR = "tag:yaml.org,2002:str"
 _VALUE = "tag:yaml.org,2002:value"
 
 
@@ -66,30 +66,28 @@ class Duplicate(Exception):
 
 
 class _Scalars:
-    """Plain scalars resolved as ruamel's round-trip loader resolves them (YAML 1.2), for one
-    file: ruamel's resolver and constructor, and the tag each text resolved to."""
+    """Plain scalars that resolve to something but a string, built by ruamel's round-trip
+    constructor (one per file: it remembers what it built)."""
 
     def __init__(self) -> None:
         self._yaml = YAML(typ="rt", pure=True)
-        self._resolver = self._yaml.resolver
-        self._tags: dict[str, str] = {}
 
-    def first_characters(self) -> frozenset[str]:
-        """The first characters of every text that may resolve to something but a string."""
-        return frozenset(self._resolver.versioned_resolver)
+    def resolvers(self) -> dict[str, list[tuple[str, Pattern[str]]]]:
+        """ruamel's YAML 1.2 implicit resolvers, by the first character of the text."""
+        table: dict[str, list[tuple[str, Pattern[str]]]] = self._yaml.resolver.versioned_resolver
+        assert None not in table  # none for every first character in 1.2
+        return dict(table)
 
-    def plain(self, value: str, *, is_key: bool) -> Any:
-        tag = self._tags.get(value)
-        if tag is None:
-            tag = self._resolver.resolve(ScalarNode, value, (True, False))
-            self._tags[value] = tag
-        if tag == _STR or (is_key and tag == _VALUE):  # ruamel reads a key "=" as a string
+    def build(self, tag: str, value: str, *, is_key: bool) -> Any:
+        if is_key and tag == _VALUE:  # ruamel reads a key "=" as a string
             return value
         node = ScalarNode(tag, value, None, None)
         return self._yaml.constructor.construct_object(node, deep=True)
 
 
-_first_characters: frozenset[str] = _Scalars().first_characters()
+# What ruamel's resolver does for a plain scalar: the first pattern for its first character that
+# matches gives its tag; none, a string ("repo", "o/r", "yes").
+_RESOLVERS = _Scalars().resolvers()
 
 
 def _anchor(text: str, mark: Any) -> YamlRefused:
@@ -197,9 +195,11 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
                 quoted.append((mark.index, event.end_mark.index))
             if plain:
                 value = event.value
-                if not value or value[0] in _first_characters:  # else a string: "repo", "o/r"
-                    scalars = scalars or _Scalars()
-                    value = scalars.plain(value, is_key=is_key)
+                for tag, pattern in _RESOLVERS.get(value[:1], ()):
+                    if pattern.match(value):
+                        scalars = scalars or _Scalars()
+                        value = scalars.build(tag, value, is_key=is_key)
+                        break
             elif event.style == "|":
                 value = LiteralScalarString(event.value)
             elif event.style == ">":
