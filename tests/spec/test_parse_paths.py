@@ -44,8 +44,8 @@ def _plain(value: Any) -> Any:
         items = [(_plain(k), value.lc.data[k], _plain(v)) for k, v in value.items()]
         return ("map", value.lc.line, value.lc.col, items)
     if isinstance(value, CommentedSeq):
-        items = [(value.lc.data[i], _plain(v)) for i, v in enumerate(value)]
-        return ("seq", value.lc.line, value.lc.col, items)
+        entries = [(value.lc.data[i], _plain(v)) for i, v in enumerate(value)]
+        return ("seq", value.lc.line, value.lc.col, entries)
     return (type(value).__name__, repr(value))
 
 
