@@ -11,8 +11,11 @@ A short profile here; the soak step runs many more (``AGENTTASKS_SOAK_ROUNDS``).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +192,30 @@ def test_both_paths_agree_at_length(text: str) -> None:
 )
 def test_known_differences_are_handled(text: str) -> None:
     _same_on_both_paths(text)
+
+
+_WITHOUT_LIBYAML = """
+import sys
+sys.modules["yaml._yaml"] = None  # PyYAML as installed without its C extension
+from reconciler.cli.main import main
+from reconciler.spec import safeyaml
+assert not safeyaml.use_libyaml
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.e2e
+def test_without_the_c_extension_the_pure_path_reads(tmp_path: Path) -> None:
+    (tmp_path / "tasks.yaml").write_text("version: 1\ntasks:\n  a:\n    repo: o/r\n    promt: x\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_LIBYAML, "validate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "tasks.yaml:5:5: tasks.a: unknown field 'promt'; did you mean 'prompt'?\n",
+    )
