@@ -105,6 +105,21 @@ def _anchor(text: str, mark: Any) -> YamlRefused:
     return YamlRefused(mark.line, mark.column, ANCHORS, mark.index)
 
 
+def _tag(text: str, mark: Any) -> YamlRefused:
+    """A tag refused where it starts, as on the pure path, when it is plainly one (``!x``,
+    ``!!str``, ``!a/b``, then a blank); the two scanners end a tag with other characters at
+    different places (``!:!x``), so that ruamel may see another structure: Deferred."""
+    at = mark.index
+    if text[at : at + 1] != "!":
+        raise Deferred
+    end = at + 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "!-_/."):
+        end += 1
+    if end < len(text) and text[end] not in " \t\r\n":
+        raise Deferred
+    return YamlRefused(mark.line, mark.column, TAGS, mark.index)
+
+
 def _start(event: Any, text: str, nodes: int) -> None:
     """The guards of a value's first event."""
     mark = event.start_mark
@@ -114,7 +129,7 @@ def _start(event: Any, text: str, nodes: int) -> None:
     if tag == "!":
         raise Deferred  # a non-specific tag: ruamel and libyaml end it at different characters
     if tag is not None:
-        raise YamlRefused(mark.line, mark.column, TAGS, mark.index)
+        raise _tag(text, mark)
     if nodes > MAX_NODES:
         raise YamlRefused(mark.line, mark.column, TOO_MANY, mark.index)
 

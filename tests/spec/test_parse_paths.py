@@ -188,6 +188,16 @@ def test_both_paths_agree_at_length(text: str) -> None:
         "a:\tb\n",
         "a: [b,\tc]\n",
         "- a\n-\tb\n",
+        "a:\n  - ?",
+        "a: {b: }\n",
+        "[a: ]\n",
+        "a: [!, b]\n",
+        "a: ! x\n",
+        "version: 1 #\n&tasks:\n",
+        "!:!version: 1\ntasks:\n",
+        "!!python/object/apply:os.system [1]\n",
+        "a: 1\n...\n...\n",
+        "=: b\nc: =\n",
     ],
 )
 def test_known_differences_are_handled(text: str) -> None:
