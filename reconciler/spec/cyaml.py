@@ -139,29 +139,27 @@ def load(text: str) -> Any:
     parser = CParser(text)
     # Where a tab stands inside a quoted or block scalar, both read it alike; anywhere else
     # (between tokens, in a plain scalar, in a comment) libyaml accepts some that ruamel refuses.
+    # A refusal too: ruamel reads ahead past the refused event (``&a\t b``), and the scalars after
+    # it were never seen here, so any tab after it counts as loose.
     quoted: list[tuple[int, int]] | None = [] if "\t" in text else None
     try:
         value = _build(parser, text, quoted)
     except YAMLError:  # its scanner, parser or reader refused the text
         raise Deferred from None
-    except YamlRefused as refused:
-        if quoted is not None and _loose_tab(text, quoted, refused.index):
-            raise Deferred from None
-        raise
-    except Duplicate:
-        if quoted is not None and _loose_tab(text, quoted, len(text)):
+    except (YamlRefused, Duplicate):
+        if quoted is not None and _loose_tab(text, quoted):
             raise Deferred from None
         raise
     finally:
         parser.dispose()
-    if quoted is not None and _loose_tab(text, quoted, len(text)):
+    if quoted is not None and _loose_tab(text, quoted):
         raise Deferred
     return value
 
 
-def _loose_tab(text: str, quoted: list[tuple[int, int]], end: int) -> bool:
-    """Whether a tab before ``end`` stands outside every quoted or block scalar."""
-    end = len(text) if end < 0 else end
+def _loose_tab(text: str, quoted: list[tuple[int, int]]) -> bool:
+    """Whether a tab stands outside every quoted or block scalar read."""
+    end = len(text)
     spans = iter(quoted)
     start, stop = next(spans, (end, end))
     at = text.find("\t", 0, end)

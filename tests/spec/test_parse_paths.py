@@ -198,6 +198,7 @@ def test_both_paths_agree_at_length(text: str) -> None:
         "!!python/object/apply:os.system [1]\n",
         "a: 1\n...\n...\n",
         "=: b\nc: =\n",
+        "&a\t version: 1\ntasks:\n",
     ],
 )
 def test_known_differences_are_handled(text: str) -> None:
