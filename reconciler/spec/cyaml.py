@@ -71,6 +71,9 @@ class _Scalars:
 
     def __init__(self) -> None:
         self._yaml = YAML(typ="rt", pure=True)
+        # ruamel builds one in 30 µs; a file says `true` or `3` again and again. What it builds
+        # (numbers, booleans, None, dates) is never changed, so one object serves each text.
+        self._built: dict[tuple[str, str], Any] = {}
 
     def resolvers(self) -> dict[str, list[tuple[str, Pattern[str]]]]:
         """ruamel's YAML 1.2 implicit resolvers, by the first character of the text."""
@@ -81,8 +84,12 @@ class _Scalars:
     def build(self, tag: str, value: str, *, is_key: bool) -> Any:
         if is_key and tag == _VALUE:  # ruamel reads a key "=" as a string
             return value
-        node = ScalarNode(tag, value, None, None)
-        return self._yaml.constructor.construct_object(node, deep=True)
+        built = self._built.get((tag, value), _NO_KEY)
+        if built is _NO_KEY:
+            node = ScalarNode(tag, value, None, None)
+            built = self._yaml.constructor.construct_object(node, deep=True)
+            self._built[tag, value] = built
+        return built
 
 
 # What ruamel's resolver does for a plain scalar: the first pattern for its first character that
@@ -254,7 +261,7 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
             root = value
         elif not top[2]:
             top[1][len(top[0])] = [line, col]
-            top[0].append(value)
+            list.append(top[0], value)  # ruamel's own append shifts comments: none here
         elif top[3] is _NO_KEY:
             top[3], top[4] = value, (line, col)
             if top[5] and kind is ScalarEvent:
