@@ -8,11 +8,13 @@ item, as ruamel's round-trip constructor records them. libyaml's marks count cha
 ruamel's do. Plain scalars resolve by ruamel's YAML 1.2 rules (``yes`` stays a string); a value
 that is not a string is built by ruamel's own constructor.
 
-What it leaves to the pure path (``Deferred``): anything libyaml refuses (its messages are not
-ours; the pure path then says what is wrong, or reads what libyaml would not), a nesting refusal
-(ruamel's scanner looks ahead within a line and may refuse a deeper bracket first), a key that is a
-collection, and a duplicate key whose text would not survive ruamel's message. Each is an error
-case a person fixes; the pure path costs what it always did.
+What it leaves to the pure path (``Deferred``), whose answer is then the answer: anything libyaml
+refuses (its messages are not ours; the pure path says what is wrong, or reads what libyaml would
+not), a nesting refusal (ruamel's scanner looks ahead along a line and may refuse a deeper bracket
+first), a ``!`` tag, a tag or anchor the two scanners could end at different characters, an
+explicit document end ``...``, and a tab outside a quoted or block scalar. Each is rare in a tasks
+file a person writes; the pure path costs what it always did. ``tests/spec/test_parse_paths.py``
+compares the two paths on generated and mutated files.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from yaml.events import (
 
 from reconciler.spec.yamlguard import (
     ANCHORS,
+    COLLECTION_KEY,
     DIRECTIVES,
     MAX_DEPTH,
     MAX_NODES,
@@ -230,11 +233,11 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
             nodes += 1
             _start(event, text, nodes)
             mark = event.start_mark
-            if len(stack) >= MAX_DEPTH:
-                raise Deferred  # the pure path knows which bracket its scanner refuses first
             top = stack[-1] if stack else None
             if top is not None and top[2] and top[3] is _NO_KEY:
-                raise Deferred  # a collection as a key
+                raise YamlRefused(mark.line, mark.column, COLLECTION_KEY, mark.index)
+            if len(stack) >= MAX_DEPTH:
+                raise Deferred  # the pure path knows which bracket its scanner refuses first
             container: Any = CommentedMap() if kind is MappingStartEvent else CommentedSeq()
             lc = container.lc
             lc.line, lc.col = mark.line, mark.column

@@ -37,6 +37,7 @@ from reconciler.errors import Position, Problem
 from reconciler.spec.secretscan import shown
 from reconciler.spec.yamlguard import (
     ANCHORS,
+    COLLECTION_KEY,
     DIRECTIVES,
     MAX_DEPTH,
     MAX_NODES,
@@ -127,6 +128,9 @@ class _GuardedComposer(Composer):
             check_scalar(event.value, plain=plain, is_key=is_key, line=mark.line, col=mark.column)
         if not isinstance(event, MappingStartEvent | SequenceStartEvent):
             return super().compose_node(parent, index)
+        if isinstance(parent, MappingNode) and index is None:
+            # ruamel crashed (TypeError) on a key holding a list or mapping; none names a task.
+            raise YamlRefused(mark.line, mark.column, COLLECTION_KEY)
         if self._depth >= MAX_DEPTH:
             raise YamlRefused(mark.line, mark.column, NESTING)
         self._depth += 1

@@ -124,6 +124,7 @@ def tasks_files(draw: st.DrawFn) -> str:
 MUTANTS = [
     *":-[]{},'\"#|>&*!%@`?\\ \t\n\r\x00\x07\x85\u2028\u2029\ufeff\u00e9\U0001f600",
     *["\r\n", "- ", ": ", "? ", "---", "...", "&a ", "*a", "!!str ", "%YAML 1.1\n", "\\u2028"],
+    *["{", "[a, ", "{b: ", "#c\n", "|\n", ">-\n", "'\n", '"\\\n', "\\x", "\\U0001F600"],
 ]
 
 
@@ -132,8 +133,13 @@ def mutated(draw: st.DrawFn) -> str:
     text = draw(tasks_files())
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
-        action = draw(st.sampled_from(["insert", "delete", "repeat line"]))
-        if action == "insert":
+        action = draw(st.sampled_from(["insert", "delete", "repeat line", "indent", "CRLF"]))
+        if action == "CRLF":
+            text = text.replace("\n", "\r\n")
+        elif action == "indent":
+            start = text.rfind("\n", 0, at) + 1
+            text = text[:start] + draw(st.sampled_from([" ", "  ", "- ", "? "])) + text[start:]
+        elif action == "insert":
             text = text[:at] + draw(st.sampled_from(MUTANTS)) + text[at:]
         elif action == "delete":
             text = text[:at] + text[at + draw(st.integers(1, 3)) :]
