@@ -115,6 +115,20 @@ def _anchor(text: str, mark: Any) -> YamlRefused:
     return YamlRefused(mark.line, mark.column, ANCHORS, mark.index)
 
 
+def _block_header(text: str, at: int) -> None:
+    """Deferred unless a block scalar's header (``|``, ``>-``, ``|2+``) is followed by spaces, then
+    a comment, a line break or the end: libyaml also reads ``|#x`` (a comment needs a blank
+    before it) and a tab there, which ruamel refuses."""
+    end = at + 1
+    while end < len(text) and end <= at + 2 and text[end] in "+-0123456789":
+        end += 1
+    blanks = end
+    while blanks < len(text) and text[blanks] == " ":
+        blanks += 1
+    if blanks < len(text) and text[blanks] not in "\r\n" + ("#" if blanks > end else ""):
+        raise Deferred
+
+
 def _tag(text: str, mark: Any) -> YamlRefused:
     """A tag refused where it starts, as on the pure path, when it is plainly one (``!x``,
     ``!!str``, ``!a/b``, then a blank); the two scanners end a tag with other characters at
@@ -224,8 +238,10 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
                         value = scalars.build(tag, value, is_key=is_key)
                         break
             elif event.style == "|":
+                _block_header(text, mark.index)
                 value = LiteralScalarString(event.value)
             elif event.style == ">":
+                _block_header(text, mark.index)
                 value = FoldedScalarString(event.value)
             else:
                 value = event.value

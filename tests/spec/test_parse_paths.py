@@ -204,6 +204,12 @@ def test_both_paths_agree_at_length(text: str) -> None:
         "!!python/object/apply:os.system [1]\n",
         "a: 1\n...\n...\n",
         "=: b\nc: =\n",
+        "a: |#x\n",
+        "a: >-#x\n  b\n",
+        "a: |2\n    b\n",
+        "a: |\t\n  b\n",
+        "a: | \t# c\n  b\n",
+        "a: |+ # c\n  b\n",
         "&a\t version: 1\ntasks:\n",
     ],
 )
