@@ -11,8 +11,9 @@ that is not a string is built by ruamel's own constructor.
 What it leaves to the pure path (``Deferred``), whose answer is then the answer: anything libyaml
 refuses (its messages are not ours; the pure path says what is wrong, or reads what libyaml would
 not), a nesting refusal (ruamel's scanner looks ahead along a line and may refuse a deeper bracket
-first), a ``!`` tag, a tag or anchor the two scanners could end at different characters, an
-explicit document end ``...``, and a tab outside a quoted or block scalar. Each is rare in a tasks
+first), a ``!`` tag, a tag or anchor the two scanners could end at different characters, a
+block scalar header ruamel refuses, an explicit document end ``...``, and a tab outside a quoted or
+block scalar. Each is rare in a tasks
 file a person writes; the pure path costs what it always did. ``tests/spec/test_parse_paths.py``
 compares the two paths on generated and mutated files.
 """
