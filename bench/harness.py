@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 # Users' Pythons cache bytecode (and pip compiles wheels at install). A machine that sets this
 # would make every timed process compile the package from source again: the warm-up could not warm.
@@ -65,3 +67,18 @@ def median_seconds(command: list[str], runs: int, env: dict[str, str] | None = N
         if attempt:
             times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def libyaml_seconds(files: list[Path]) -> float:
+    """Best of five in-process libyaml loads (PyYAML's ``CSafeLoader``) of every file: the parse
+    part of a floor, what the fastest YAML reader Python has costs for the same text."""
+    import yaml  # only the benchmarks that measure a floor need it
+
+    texts = [path.read_text(encoding="utf-8") for path in files]
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        for text in texts:
+            yaml.load(text, Loader=yaml.CSafeLoader)
+        best = min(best, time.perf_counter() - started)
+    return best

@@ -26,7 +26,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import CLI, arguments, bench_env, median_seconds, served_sandbox
+from harness import (
+    CLI,
+    arguments,
+    bench_env,
+    libyaml_seconds,
+    median_seconds,
+    served_sandbox,
+)
 from plan import recorded, seed, write_state
 
 from reconciler.github.session import ClientSettings
@@ -60,20 +67,6 @@ def generate(directory: Path, count: int, repos: int) -> Path:
                 lines += [f"    prompt: Upgrade service {i}.", "    create_pull_request: true"]
         (folder / f"team-{f:02d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
-
-
-def libyaml_seconds(folder: Path) -> float:
-    """Best of five in-process libyaml loads of every file in ``folder``."""
-    import yaml
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))]
-    best = math.inf
-    for _ in range(5):
-        started = time.perf_counter()
-        for text in texts:
-            yaml.load(text, Loader=yaml.CSafeLoader)
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def timed(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
@@ -111,7 +104,7 @@ def main() -> None:
         ids = seed(url, desired, created_at)
         write_state(folder / "agenttasks.state.json", desired, ids, created_at)
         httpx_start = median_seconds([sys.executable, "-c", "import httpx"], args.runs, env)
-        parse = libyaml_seconds(folder)
+        parse = libyaml_seconds(sorted(folder.glob("*.yaml")))
         plan_cmd = [*CLI, "--api-url", url, "plan", "--detailed-exitcode", "-f", str(folder)]
         recorded(url)
         plans = timed(plan_cmd, args.runs, env)

@@ -248,6 +248,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     guard = actions.install(os.environ)
+    if os.environ.get("AGENTTASKS_YAML") == "pure":
+        # Read tasks files through ruamel's pure-Python parse, not libyaml (its fallback, tested).
+        from reconciler.spec import safeyaml
+
+        safeyaml.use_libyaml = False
     code: int
     try:
         result = cli.main(args=args, prog_name="agenttasks", standalone_mode=False)

@@ -11,13 +11,18 @@ seconds to hit ``RecursionError``). A guarded composer refuses each of those as 
 past, before any node is built, so hostile input costs time linear in its size and is refused at
 the first offending event. It also caps the values in a file (``MAX_NODES``): the parse costs the
 same per value however small, and a 2 MiB file of tiny ones took 26 s.
+
+That is the pure path. ``parse`` reads through libyaml (``cyaml``, ten times faster) whenever PyYAML
+has its C extension, with the same guards (``yamlguard``) at the same events, and comes here for
+what libyaml refuses or leaves to ruamel's words. Both refuse NEL, U+2028, U+2029 and U+FEFF
+first (``yamlguard.odd_character``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError
@@ -30,21 +35,28 @@ from ruamel.yaml.tokens import ValueToken
 
 from reconciler.errors import Position, Problem
 from reconciler.spec.secretscan import shown
+from reconciler.spec.yamlguard import (
+    ANCHORS,
+    COLLECTION_KEY,
+    DIRECTIVES,
+    MAX_DEPTH,
+    MAX_NODES,
+    NESTING,
+    SINGLE_DOCUMENT,
+    TAGS,
+    TOO_MANY,
+    YamlRefused,
+    check_scalar,
+    odd_character,
+)
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SpecProblem", "decode", "parse"]
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_DEPTH = 32
-# The pure-Python parse costs 40-110 µs a value (keys, scalars, collections) whatever its size: a
-# hostile file of 2 MiB holds 325,000 tiny ones, 26 s. This cap keeps it to a few seconds, and is
-# far above any tasks file a person writes (an ordinary task is 6-10 values: 6,000 tasks and more).
-MAX_NODES = 60_000
-
-
-class YamlRefused(Exception):
-    """Raised inside the composer; carries a 0-based mark and the reason."""
-
-    def __init__(self, line: int, col: int, message: str) -> None:
-        self.line, self.col, self.message = line, col, message
-        super().__init__(message)
+# Set by ``agenttasks`` from AGENTTASKS_YAML at start-up ("pure": ruamel's pure-Python parse);
+# the C path whenever PyYAML was built with libyaml.
+HAVE_LIBYAML: bool = pyyaml.__with_libyaml__
+use_libyaml = HAVE_LIBYAML
 
 
 class _GuardedScanner(Scanner):
@@ -67,9 +79,7 @@ class _GuardedScanner(Scanner):
     def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
         if len(self.flow_context) >= MAX_DEPTH:
             mark = self.reader.get_mark()
-            raise YamlRefused(
-                mark.line, mark.column, f"nesting deeper than {MAX_DEPTH} levels is not allowed"
-            )
+            raise YamlRefused(mark.line, mark.column, NESTING)
         super().fetch_flow_collection_start(TokenClass, to_push)
 
 
@@ -90,26 +100,6 @@ class _Parser(Parser):
         return event
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _check_scalar(event: ScalarEvent, *, is_key: bool) -> None:
-    """Refuses a plain ``<<`` key (a merge key: it copies a mapping in, and a key it brings in
-    escapes the duplicate-key check) and an escaped surrogate (``"\\ud800"``), which no UTF-8
-    text can hold."""
-    mark = event.start_mark
-    if is_key and event.value == "<<" and event.style is None:
-        raise YamlRefused(mark.line, mark.column, "YAML merge keys (<<) are not allowed")
-    found = _SURROGATE.search(event.value)
-    if found:
-        escape = f"\\u{ord(found.group()):04x}"
-        message = (
-            f"escaped surrogate {escape} is not a character;"
-            " write the character itself, or \\U and 8 hex digits"
-        )
-        raise YamlRefused(mark.line, mark.column, message)
-
-
 class _GuardedComposer(Composer):
     _depth = 0
     _nodes = 0
@@ -118,31 +108,31 @@ class _GuardedComposer(Composer):
         event = self.parser.peek_event()
         if getattr(event, "version", None) is not None or getattr(event, "tags", None):
             mark = event.start_mark
-            raise YamlRefused(
-                mark.line, mark.column, "YAML directives (%YAML, %TAG) are not allowed"
-            )
+            raise YamlRefused(mark.line, mark.column, DIRECTIVES)
         return super().compose_document()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
         mark = event.start_mark
         if isinstance(event, AliasEvent) or event.anchor is not None:
-            raise YamlRefused(mark.line, mark.column, "YAML anchors and aliases are not allowed")
+            raise YamlRefused(mark.line, mark.column, ANCHORS)
         tag = getattr(event, "ctag", None)
         if tag is not None and str(tag) != "!":
-            raise YamlRefused(mark.line, mark.column, "explicit YAML tags are not allowed")
+            raise YamlRefused(mark.line, mark.column, TAGS)
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            message = f"more than {MAX_NODES:,} YAML values in one file; split the tasks over files"
-            raise YamlRefused(mark.line, mark.column, message)
+            raise YamlRefused(mark.line, mark.column, TOO_MANY)
         if isinstance(event, ScalarEvent):
-            _check_scalar(event, is_key=isinstance(parent, MappingNode) and index is None)
+            is_key = isinstance(parent, MappingNode) and index is None
+            plain = event.style is None
+            check_scalar(event.value, plain=plain, is_key=is_key, line=mark.line, col=mark.column)
         if not isinstance(event, MappingStartEvent | SequenceStartEvent):
             return super().compose_node(parent, index)
+        if isinstance(parent, MappingNode) and index is None:
+            # ruamel crashed (TypeError) on a key holding a list or mapping; none names a task.
+            raise YamlRefused(mark.line, mark.column, COLLECTION_KEY)
         if self._depth >= MAX_DEPTH:
-            raise YamlRefused(
-                mark.line, mark.column, f"nesting deeper than {MAX_DEPTH} levels is not allowed"
-            )
+            raise YamlRefused(mark.line, mark.column, NESTING)
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -184,13 +174,18 @@ class SpecProblem(Exception):
         super().__init__(str(problem))
 
 
+def _duplicate_message(problem: str) -> str:
+    """ruamel's words for a duplicate key, ``found duplicate key "KEY" with value…``, shortened."""
+    quoted = problem.split(" with value")[0].removeprefix("found duplicate key ")
+    return f'duplicate key "{shown(quoted[1:-1])}"'
+
+
 def _marked_message(error: MarkedYAMLError) -> str:
     if isinstance(error, ComposerError) and "single document" in str(error.context):
-        return "only one YAML document is allowed in a tasks file"
+        return SINGLE_DOCUMENT
     problem = (error.problem or error.context or "invalid YAML").strip()
     if "duplicate key" in problem:
-        quoted = problem.split(" with value")[0].removeprefix("found duplicate key ")
-        return f'duplicate key "{shown(quoted[1:-1])}"'
+        return _duplicate_message(problem)
     return f"YAML syntax error: {problem}"
 
 
@@ -201,15 +196,42 @@ def _first_directive_line(text: str) -> int | None:
     return None
 
 
+def _refused(refused: YamlRefused, text: str, file: str) -> SpecProblem:
+    line, col = refused.line + 1, refused.col + 1
+    if refused.message == DIRECTIVES:
+        line, col = _first_directive_line(text) or line, 1
+    return SpecProblem(Problem(Position(file, line, col), refused.message))
+
+
 def parse(text: str, file: str) -> Any:
-    """Compose ``text`` into ruamel's round-trip objects, or raise SpecProblem."""
+    """Compose ``text`` into ruamel's round-trip objects, or raise SpecProblem: through libyaml
+    when ``use_libyaml``, else (or for what it leaves to ruamel) the pure path."""
+    odd = odd_character(text)  # on both paths: they would place what follows differently
+    if odd is not None:
+        offset, message = odd
+        raise SpecProblem(Problem(position_of_offset(text, offset, file), message))
+    if use_libyaml:
+        from reconciler.spec import cyaml  # only where PyYAML has libyaml
+
+        try:
+            return cyaml.load(text)
+        except YamlRefused as refused:
+            raise _refused(refused, text, file) from None
+        except cyaml.Duplicate as duplicate:
+            where = Position(file, duplicate.line + 1, duplicate.col + 1)
+            message = _duplicate_message(f'found duplicate key "{duplicate.key}" with value')
+            raise SpecProblem(Problem(where, message)) from None
+        except cyaml.Deferred:
+            pass
+    return parse_pure(text, file)
+
+
+def parse_pure(text: str, file: str) -> Any:
+    """The pure path: ruamel's scanner and parser, the guarded composer, its constructor."""
     try:
         return _yaml().load(text)
     except YamlRefused as refused:
-        line, col = refused.line + 1, refused.col + 1
-        if refused.message.startswith("YAML directives"):
-            line, col = _first_directive_line(text) or line, 1
-        raise SpecProblem(Problem(Position(file, line, col), refused.message)) from None
+        raise _refused(refused, text, file) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

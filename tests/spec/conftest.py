@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli.main import main
+from reconciler.spec import safeyaml
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,18 @@ def run_subprocess(
 
 
 RunSubprocess = Callable[[list[str], Path], subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(params=["libyaml", "pure"])
+def parse_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on each YAML parse path: libyaml's events, and the pure-Python fallback (in
+    this process, and through AGENTTASKS_YAML in any the test starts)."""
+    path = str(request.param)
+    if path == "libyaml" and not safeyaml.HAVE_LIBYAML:
+        pytest.skip("PyYAML without libyaml")
+    monkeypatch.setattr(safeyaml, "use_libyaml", path == "libyaml")
+    if path == "pure":
+        monkeypatch.setenv("AGENTTASKS_YAML", "pure")
+    else:
+        monkeypatch.delenv("AGENTTASKS_YAML", raising=False)
+    return path

@@ -8,6 +8,9 @@ import pytest
 
 from tests.spec.conftest import Project
 
+# Each test runs on both YAML parse paths: libyaml, and the pure-Python fallback.
+pytestmark = pytest.mark.usefixtures("parse_path")
+
 HEAD = "version: 1\ntasks:\n"
 NONE = "write 'tasks: {}' to declare none"
 
@@ -35,6 +38,14 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "merge key at the top": (
         "<<: {version: 1}\ntasks: {}\n",
         ["tasks.yaml:1:1: YAML merge keys (<<) are not allowed"],
+    ),
+    "a mapping holding a mapping as a key": (
+        HEAD + "  ? {a: {b: c}}\n  : x\n",
+        ["tasks.yaml:3:5: a list or mapping as a key is not allowed"],
+    ),
+    "a flow list as a key": (
+        "version: 1\n[[a]]: x\n",
+        ["tasks.yaml:2:1: a list or mapping as a key is not allowed"],
     ),
     "escaped lone surrogate in a prompt": (
         HEAD + '  a:\n    repo: o/r\n    prompt: "\\ud800"\n',

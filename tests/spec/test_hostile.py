@@ -14,6 +14,9 @@ from reconciler.errors import SpecError
 from reconciler.spec.load import load
 from tests.spec.conftest import Project
 
+# Each test runs on both YAML parse paths: libyaml, and the pure-Python fallback.
+pytestmark = pytest.mark.usefixtures("parse_path")
+
 # The contract: refused within 1 s. In-process loading takes milliseconds; the margin absorbs a
 # loaded CI machine.
 DEADLINE_S = 1.0

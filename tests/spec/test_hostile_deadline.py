@@ -16,6 +16,9 @@ import pytest
 from tests.spec.conftest import Project, run_subprocess
 from tests.spec.hostile_shapes import FULL_SIZE, SHAPES, TOKEN
 
+# Each test runs on both YAML parse paths: libyaml, and the pure-Python fallback.
+pytestmark = pytest.mark.usefixtures("parse_path")
+
 SMALL = 4 * 1024
 HEAD_ONE_REPO = "version: 1\ndefaults:\n  repo: o/r\ntasks:\n"
 DEADLINE_S = 20.0

@@ -8,6 +8,9 @@ import pytest
 
 from tests.spec.conftest import Project
 
+# Each test runs on both YAML parse paths: libyaml, and the pure-Python fallback.
+pytestmark = pytest.mark.usefixtures("parse_path")
+
 HEAD = "version: 1\ntasks:\n"
 
 CASES: dict[str, tuple[str, list[str]]] = {
