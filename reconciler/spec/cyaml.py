@@ -299,6 +299,8 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
     event = get()
     if not isinstance(event, StreamEndEvent):
         mark = event.start_mark
+        if text.startswith("%", mark.index):
+            raise Deferred  # libyaml's next document starts at its directive, ruamel's at "---"
         raise YamlRefused(mark.line, mark.column, SINGLE_DOCUMENT, mark.index)
     if duplicate is not None:
         raise duplicate
