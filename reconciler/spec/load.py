@@ -40,6 +40,8 @@ class _PromptFiles:
     """The prompt files one tasks file has read (each once), and the characters its tasks took."""
 
     read: dict[Path, tuple[str | None, list[Problem]]] = dataclasses.field(default_factory=dict)
+    # Each relative path named, located once: thousands of tasks may name one prompt file.
+    located: dict[str, Path | str] = dataclasses.field(default_factory=dict)
     total: int = 0
 
 
@@ -200,6 +202,22 @@ def _inline_secret_position(file: _File, key: str, prompt: str, offset: int) -> 
     return Position(file.name, line, indent + offset - (before.rfind("\n") + 1) + 1)
 
 
+def _locate(base: Path, target: Path) -> Path | str:
+    """``target`` resolved, or why it cannot be read: loop, outside, missing, directory."""
+    try:
+        resolved = target.resolve()
+        inside = resolved.is_relative_to(base.resolve())
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symlink loop
+        return "loop"
+    if not inside:
+        return "outside"
+    if not target.exists():
+        return "missing"
+    if target.is_dir():
+        return "directory"
+    return resolved
+
+
 def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list[Problem]]:
     where = position_of(file.root, ("tasks", key, "prompt_file"), file.name)
     field = dotted(("tasks", key, "prompt_file"))
@@ -209,18 +227,18 @@ def _prompt_file(file: _File, key: str, relative: str) -> tuple[str | None, list
     echoed = os.path.normpath(os.path.join(os.path.dirname(file.name), shown(relative)))
     if os.path.isabs(relative):
         return None, [Problem(where, f"{field}: must be a path relative to the tasks file")]
-    try:
-        inside = target.resolve().is_relative_to(base.resolve())
-    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symlink loop
-        return None, [Problem(where, f"{field}: symbolic link loop: {echoed}")]
-    if not inside:
-        return None, [Problem(where, f"{field}: may not leave the tasks file's directory tree")]
-    if not target.exists():
-        return None, [Problem(where, f"{field}: file not found: {echoed}")]
-    if target.is_dir():
-        return None, [Problem(where, f"{field}: is a directory, not a file: {echoed}")]
     seen = file.prompt_files
-    resolved = target.resolve()
+    if relative not in seen.located:
+        seen.located[relative] = _locate(base, target)
+    resolved = seen.located[relative]
+    if isinstance(resolved, str):
+        problem = {
+            "loop": f"symbolic link loop: {echoed}",
+            "outside": "may not leave the tasks file's directory tree",
+            "missing": f"file not found: {echoed}",
+            "directory": f"is a directory, not a file: {echoed}",
+        }[resolved]
+        return None, [Problem(where, f"{field}: {problem}")]
     if resolved not in seen.read:
         seen.read[resolved] = _read_prompt_file(target, display)
     text, problems = seen.read[resolved]
