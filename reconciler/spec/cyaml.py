@@ -42,6 +42,7 @@ from yaml.events import (
 
 from reconciler.spec.yamlguard import (
     ANCHORS,
+    BAD_TIMESTAMP,
     COLLECTION_KEY,
     DIRECTIVES,
     MAX_DEPTH,
@@ -236,7 +237,10 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
                 for tag, pattern in _RESOLVERS.get(value[:1], ()):
                     if pattern.match(value):
                         scalars = scalars or _Scalars()
-                        value = scalars.build(tag, value, is_key=is_key)
+                        try:
+                            value = scalars.build(tag, value, is_key=is_key)
+                        except (ValueError, OverflowError):  # 2024-02-31: no such day
+                            raise YamlRefused(line, col, BAD_TIMESTAMP, mark.index) from None
                         break
             elif event.style == "|":
                 _block_header(text, mark.index)

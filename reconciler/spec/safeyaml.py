@@ -25,6 +25,7 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode
@@ -37,6 +38,7 @@ from reconciler.errors import Position, Problem
 from reconciler.spec.secretscan import shown
 from reconciler.spec.yamlguard import (
     ANCHORS,
+    BAD_TIMESTAMP,
     COLLECTION_KEY,
     DIRECTIVES,
     MAX_DEPTH,
@@ -140,8 +142,24 @@ class _GuardedComposer(Composer):
             self._depth -= 1
 
 
+class _Constructor(RoundTripConstructor):
+    """Refuses a timestamp that names no real moment (``2024-02-31``) at its place: ruamel's own
+    constructor raises a bare ValueError there (a crash, exit 70)."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError):
+            mark = node.start_mark
+            raise YamlRefused(mark.line, mark.column, BAD_TIMESTAMP, mark.index) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _Constructor
     yaml.Scanner = _GuardedScanner
     yaml.Parser = _Parser
     yaml.Composer = _GuardedComposer

@@ -24,6 +24,9 @@ NESTING = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
 TOO_MANY = f"more than {MAX_NODES:,} YAML values in one file; split the tasks over files"
 
 
+BAD_TIMESTAMP = "not a valid date or time (YAML reads this as one); quote it to keep it as text"
+
+
 class YamlRefused(Exception):
     """Raised while composing; carries a 0-based mark and the reason."""
 

@@ -35,6 +35,13 @@ CASES: dict[str, tuple[str, list[str]]] = {
         HEAD + "  a:\n    repo: o/r\n    <<: {prompt: x}\n    prompt: y\n",
         ["tasks.yaml:5:5: YAML merge keys (<<) are not allowed"],
     ),
+    "a date that names no real day (found by the parse-path comparison)": (
+        HEAD + "  a:\n    repo: o/r\n    prompt: 2024-02-31 10:00:00\n",
+        [
+            "tasks.yaml:5:13: not a valid date or time (YAML reads this as one); quote it to keep"
+            " it as text"
+        ],
+    ),
     "merge key at the top": (
         "<<: {version: 1}\ntasks: {}\n",
         ["tasks.yaml:1:1: YAML merge keys (<<) are not allowed"],

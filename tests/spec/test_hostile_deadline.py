@@ -1,5 +1,6 @@
 """A hostile pull request must not tie up CI: ``validate`` of any file under the 2 MiB cap ends
-within 20 s on the pure-Python parse path (issue 11), with its usual one line per problem.
+within 5 s through libyaml and 20 s on the pure-Python parse path (issue 11), with its usual one
+line per problem.
 
 The shapes live in ``hostile_shapes.py`` (``bench/hostile.py`` times them too). Each runs small
 here, asserting what a user sees so the shape keeps meaning what it says; at full size, in a
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.usefixtures("parse_path")
 
 SMALL = 4 * 1024
 HEAD_ONE_REPO = "version: 1\ndefaults:\n  repo: o/r\ntasks:\n"
-DEADLINE_S = 20.0
+# Issue 11: any file under the 2 MiB cap validates within 5 s through libyaml, 20 s on the
+# pure-Python fallback (bench/hostile.py: worst 2.1 s and 4.3 s on this machine).
+DEADLINES_S = {"libyaml": 5.0, "pure": 20.0}
 FULL_ROUNDS = 25
 # The shapes a cap refuses at full size, and what the first line says.
 REFUSED_AT_FULL_SIZE = {
@@ -123,7 +126,7 @@ def test_problems_past_a_hundred_are_counted_not_listed(project: Project) -> Non
 @pytest.mark.soak
 @pytest.mark.parametrize("shape", SHAPES)
 def test_full_size_hostile_shape_within_the_deadline(
-    tmp_path: Path, shape: str, soak_rounds: int
+    tmp_path: Path, shape: str, soak_rounds: int, parse_path: str
 ) -> None:
     # Full size in .ci/run's soak step (25 rounds): a minute of CPU. scripts/check's short profile
     # (3) runs each shape small, in a real process, so that it adds seconds to every check.
@@ -132,14 +135,15 @@ def test_full_size_hostile_shape_within_the_deadline(
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert (tmp_path / "tasks.yaml").stat().st_size < 2 * 1024 * 1024
     started = time.perf_counter()
-    done = run_subprocess(["validate"], tmp_path, timeout=DEADLINE_S * 3)
+    deadline = DEADLINES_S[parse_path]
+    done = run_subprocess(["validate"], tmp_path, timeout=deadline * 3)
     elapsed = time.perf_counter() - started
     refused = size == FULL_SIZE and shape in REFUSED_AT_FULL_SIZE
     assert done.returncode == (1 if refused else SMALL_OUTCOMES[shape][0])
     assert "Traceback" not in done.stderr
     # One line per problem, at most a hundred, and the count of the rest.
     assert len(done.stderr.splitlines()) <= 101
-    assert elapsed < DEADLINE_S, f"{shape}: {elapsed:.1f} s"
+    assert elapsed < deadline, f"{shape} ({parse_path}): {elapsed:.1f} s"
     if refused:
         assert REFUSED_AT_FULL_SIZE[shape] in done.stderr.splitlines()[0]
 
