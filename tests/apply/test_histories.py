@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import note as hypothesis_note
@@ -48,6 +47,7 @@ from reconciler.errors import AgentTasksError, ExitCode
 from reconciler.sandbox import ManualClock, Sandbox
 from reconciler.sandbox.store import StoredTask
 from tests.apply.conftest import tasks_yaml
+from tests.apply.test_recovery import LatePost
 
 HISTORIES = "AGENTTASKS_HISTORIES"
 EXAMPLES = int(os.environ.get(HISTORIES, "5"))
@@ -68,28 +68,6 @@ STEPS = {"1s": 1, "10s": 10, "50s": 50, "2m": 120, "1h": 3600, "1d": 86400, "3d"
 
 keys = st.sampled_from(KEYS)
 targets = st.one_of(st.none(), keys)
-
-
-class LatePost(httpx.BaseTransport):
-    """The sandbox's transport, where a held POST times out at the client and reaches the
-    server only when ``deliver`` is called: a create the server was still answering."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-        self.hold = False
-        self.held: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.hold and request.method == "POST" and request.url.path.endswith("/tasks"):
-            request.read()
-            self.held.append(request)
-            raise httpx.ReadTimeout("held by the test", request=request)
-        return self.inner.handle_request(request)
-
-    def deliver(self) -> None:
-        for request in self.held:
-            self.inner.handle_request(request).read()
-        self.held.clear()
 
 
 @dataclass(frozen=True)

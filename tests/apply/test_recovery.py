@@ -132,6 +132,17 @@ class World:
             interval=0.05,
         )
 
+    def import_(self, key: str, task_id: str) -> None:
+        run_import(
+            self.ctx,
+            files=[self.file],
+            state=None,
+            key=key,
+            task_id=task_id,
+            force=False,
+            lock_timeout=None,
+        )
+
     def rm(self, key: str) -> None:
         run_rm(self.ctx, files=[self.file], state=None, key=key, tombstone=False, lock_timeout=None)
 
@@ -377,15 +388,7 @@ def test_importing_one_unconfirmed_create_with_another_token_keeps_the_others_gu
     world.wire.deliver()
     world.sandbox.map_token("sandbox", 2)
     [beta_id] = [i for i, p, _ in world.tasks() if p == SPECS["beta"]["prompt"]]
-    run_import(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        key="beta",
-        task_id=beta_id,
-        force=False,
-        lock_timeout=None,
-    )
+    world.import_("beta", beta_id)
     _later(world, 2)
     with pytest.raises(StateConflict, match="user 1"):
         world.apply()
@@ -405,15 +408,7 @@ def test_import_of_a_newer_run_keeps_counting_the_runs(world: World) -> None:
     world.sandbox.set_state(first, "failed")
     started = world.sandbox.create_task(REPO, prompt)  # run 2, started by hand
     world.sandbox.set_state(started, "failed")
-    run_import(
-        world.ctx,
-        files=[world.file],
-        state=None,
-        key="alpha",
-        task_id=started,
-        force=False,
-        lock_timeout=None,
-    )
+    world.import_("alpha", started)
     assert world.saved()["tasks"]["alpha"]["attempt"] == 2  # type: ignore[index]
     assert world.apply().code == ExitCode.OK
     assert len(world.tasks()) == 2, "a third run of a task allowed two"
