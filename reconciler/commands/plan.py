@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import shlex
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,16 +29,13 @@ from reconciler.plan.model import Duration, Plan
 from reconciler.plan.planner import Options, check_selection, plan
 from reconciler.plan.refresh import refresh
 from reconciler.plan.remote import Remote
-from reconciler.plan.saved import SavedPlan, SavedSelection, is_saved_plan, load_plan, save_plan
 from reconciler.render.common import awaits_decision
-from reconciler.render.github import plan_annotations, plan_outputs
-from reconciler.render.json import plan_json
-from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
 from reconciler.state.format import State
 
 if TYPE_CHECKING:
     from reconciler.github.client import AgentTasksClient
+    from reconciler.plan.saved import SavedPlan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,9 +159,15 @@ def render(
     fmt: str, result: Plan, work_files: Sequence[str], state: str, now: datetime, *, color: bool
 ) -> str:
     """The plan in the chosen format."""
+    # The formats, the saved plan and the Actions output are imported where they are used: a
+    # plain `plan` never loads them (bench/plan.py counts every import).
     if fmt == "json":
+        from reconciler.render.json import plan_json
+
         return plan_json(result, files=tuple(work_files), state_path=state, now=now)
     if fmt == "markdown":
+        from reconciler.render.markdown import plan_markdown
+
         return plan_markdown(result, files=tuple(work_files), state_path=state, now=now)
     return plan_text(result, files=tuple(work_files), state_path=state, now=now, color=color)
 
@@ -196,6 +197,10 @@ def run_plan(
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
     err: tuple[str, ...] = ()
     if out is not None:
+        import shlex
+
+        from reconciler.plan.saved import SavedSelection, save_plan
+
         saved_text = save_plan(
             result,
             desired=work.desired,
@@ -229,6 +234,9 @@ def publish_plan(
     run = workflow(ctx.env)
     if run is None:
         return ()
+    from reconciler.render.github import plan_annotations, plan_outputs
+    from reconciler.render.markdown import plan_markdown
+
     positions = {key: task.position for key, task in work.desired.tasks.items()}
     state = str(work.state_path)
     return run.publish(
@@ -284,6 +292,8 @@ def check_out(path: Path) -> None:
             f"--out {path}: cannot read it to check that it is a saved plan ({error.strerror});"
             " refusing to overwrite it"
         ) from None
+    from reconciler.plan.saved import is_saved_plan
+
     if not is_saved_plan(text):
         raise UsageError(refusal)
 
@@ -292,6 +302,8 @@ def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (a plan lists prompts), atomically: a temp file
     (0600) in the same directory, renamed over the target, so it is never half written and its
     mode is 0600 even when it replaces an older plan. The target is checked again just before."""
+    import tempfile
+
     check_out(path)
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -319,6 +331,8 @@ def run_show(ctx: Context, *, planfile_path: Path, fmt: str) -> Result:
         text = planfile_path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot read {planfile_path}: {error.strerror}") from None
+    from reconciler.plan.saved import load_plan
+
     saved = load_plan(text, path=str(planfile_path))
     rendered = render(
         fmt,
