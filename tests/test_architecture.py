@@ -248,3 +248,29 @@ def test_ruff_bans_unittest_mock() -> None:
     assert result.returncode == 1
     assert "TID251" in result.stdout
     assert "use the sandbox" in result.stdout
+
+
+def test_a_plain_plan_builds_only_the_models_it_uses() -> None:
+    """Every pydantic model derives from ``models.Model`` (built at first use, not at import),
+    and importing what ``plan`` imports builds none of them: a model built at import is start-up
+    every command pays (bench/plan.py). ``RootModel[...]`` is pydantic's own specialisation."""
+    probe = (
+        "import importlib, pkgutil, pydantic, reconciler, reconciler.commands.plan\n"
+        "from reconciler.models import Model\n"
+        "def every(c):\n"
+        "    for s in c.__subclasses__():\n"
+        "        yield s\n"
+        "        yield from every(s)\n"
+        "built = sorted(c.__qualname__ for c in every(Model) if c.__pydantic_complete__)\n"
+        "for m in pkgutil.walk_packages(reconciler.__path__, 'reconciler.'):\n"
+        "    if m.name != 'reconciler.__main__':\n"
+        "        importlib.import_module(m.name)\n"
+        "outside = sorted(c.__qualname__ for c in every(pydantic.BaseModel)\n"
+        "    if c.__module__.startswith('reconciler') and not issubclass(c, Model)\n"
+        "    and c.model_config.get('defer_build') is not True and '[' not in c.__name__)\n"
+        "print(built, outside)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "[] []\n"

@@ -20,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import ConfigDict, RootModel
 
 from reconciler.github.endpoints import ApiRequest, parse_model
 from reconciler.github.gitdata import NO_CACHE
 from reconciler.github.urls import split_repo
+from reconciler.models import Model
 
 MARKER_VERSION = 1
 # Whom GitHub shows as the author of what an installation token writes (the Actions
@@ -38,7 +39,7 @@ _MARKER = re.compile(
 _RUN_URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-class _Lenient(BaseModel):
+class _Lenient(Model):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
@@ -239,8 +240,8 @@ def parse_pulls(body: bytes, where: str) -> list[Pull]:
 
 
 class _Comments(RootModel[tuple[Comment, ...]]):
-    pass
+    model_config = Model.model_config  # a list's model cannot derive from Model; its rule
 
 
 class _Pulls(RootModel[tuple[Pull, ...]]):
-    pass
+    model_config = Model.model_config

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.errors import ApiError
 from reconciler.github.urls import format_time, parse_link, repo_tasks_path, task_segment
-from reconciler.models import RemoteTask, RequestBody, TaskDetail, TaskState
+from reconciler.models import Model, RemoteTask, RequestBody, TaskDetail, TaskState
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class Response:
         return self.headers.get(name.lower())
 
 
-class TaskList(BaseModel):
+class TaskList(Model):
     """A page (or every page) of a list endpoint."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -159,7 +159,7 @@ class TaskList(BaseModel):
     total_archived_count: int | None = None
 
 
-class ErrorItem(BaseModel):
+class ErrorItem(Model):
     """One entry of a 422's ``errors[]``."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -170,7 +170,7 @@ class ErrorItem(BaseModel):
     message: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     """GitHub's error body; every field optional because a proxy may answer instead."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -180,7 +180,7 @@ class ErrorBody(BaseModel):
     errors: tuple[ErrorItem, ...] = ()
 
 
-class _User(BaseModel):
+class _User(Model):
     model_config = ConfigDict(extra="ignore", frozen=True)
     id: int
 

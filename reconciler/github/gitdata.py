@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from reconciler.github.endpoints import ApiRequest, parse_model
 from reconciler.github.urls import split_repo
+from reconciler.models import Model
 
 NO_CACHE = (("Cache-Control", "no-cache"),)
 RAW = (("Accept", "application/vnd.github.raw+json"), *NO_CACHE)
 
 
-class _Lenient(BaseModel):
+class _Lenient(Model):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 

@@ -13,18 +13,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NoReturn
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from reconciler import __version__
 from reconciler.errors import StateConflict, UsageError
-from reconciler.models import Desired
+from reconciler.models import Desired, Model
 from reconciler.plan.model import Action, Kind, Plan
 
 FORMAT = 1
 _PLAN = TypeAdapter(Plan)
 
 
-class SavedSelection(BaseModel):
+class SavedSelection(Model):
     """The selection the plan was made with, so ``apply PLANFILE`` can plan the same way again."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -36,7 +36,7 @@ class SavedSelection(BaseModel):
     adopt_window: str | None = None
 
 
-class SavedPlan(BaseModel):
+class SavedPlan(Model):
     """A plan as written by ``plan --out``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

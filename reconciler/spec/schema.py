@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.models import Model
 from reconciler.spec.names import KEY_PATTERN, repo_problem
 from reconciler.spec.secretscan import find_secret, sent_field_message
 
@@ -64,7 +65,7 @@ TaskKey = Annotated[str, Field(pattern=KEY_PATTERN)]
 RetryOn = Literal["failed", "timed_out", "cancelled"]
 
 
-class _FileModel(BaseModel):
+class _FileModel(Model):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, hide_input_in_errors=True)
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
 from reconciler.errors import StateError
-from reconciler.models import RequestBody, TaskState, Timestamp
+from reconciler.models import Model, RequestBody, TaskState, Timestamp
 
 FORMAT = 1
 
 
-class _StateModel(BaseModel):
+class _StateModel(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -81,9 +81,9 @@ class State(_StateModel):
     serial: int = 0
     written_at: Timestamp | None = None
     user_id: int | None = None
-    tasks: dict[str, Record] = {}
-    intents: dict[str, Intent] = {}
-    tombstones: dict[str, Tombstone] = {}
+    tasks: dict[str, Record] = Field(default_factory=dict)
+    intents: dict[str, Intent] = Field(default_factory=dict)
+    tombstones: dict[str, Tombstone] = Field(default_factory=dict)
     recent_creates: tuple[Timestamp, ...] = Field(
         default=(),
         description=(

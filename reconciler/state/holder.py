@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from reconciler.models import Model
 
 
-class Holder(BaseModel):
+class Holder(Model):
     """Who holds a state's lock: the JSON record in the local ``<state>.lock``, only ever used for
     messages there (docs/state.md)."""
 
