@@ -20,9 +20,9 @@ from reconciler.commands.context import (
     opened_state,
     server_now,
     tasks_files,
-    workspace,
 )
 from reconciler.commands.github import workflow
+from reconciler.commands.prefetch import Prefetch
 from reconciler.errors import AgentTasksError, ExitCode, SpecError, UsageError
 from reconciler.github.pacing import CreateRate, create_schedule
 from reconciler.plan.model import Duration, Plan
@@ -111,15 +111,24 @@ def parse_duration(text: str, option: str) -> timedelta:
 
 
 def make_plan(
-    ctx: Context, work: Workspace, selection: Selection, client: AgentTasksClient | None = None
+    ctx: Context,
+    work: Workspace,
+    selection: Selection,
+    client: AgentTasksClient | None = None,
+    *,
+    prefetch: Prefetch | None = None,
 ) -> tuple[Plan, datetime]:
-    """Refresh from the API and plan; returns the plan and the server time it was made at."""
+    """Refresh from the API and plan; returns the plan and the server time it was made at.
+    ``prefetch``: the client and the listings read while the files were parsed."""
     options = selection.options(ctx.options.post_timeout)
-    check_selection(options, work.desired, work.state)  # before any request
+    check_selection(options, work.desired, work.state)  # before the plan's own requests
     if options.offline:
         now = ctx.now()
         made = plan(work.desired, work.state, Remote(user_id=work.state.user_id or 0), now, options)
         return replace(made, duration=duration(made, work, now)), now
+    early = None
+    if prefetch is not None:
+        client, early = prefetch.api()
     if client is None:
         with open_api(ctx) as own:
             return make_plan(ctx, work, selection, own)
@@ -131,7 +140,7 @@ def make_plan(
             f" {user}. Tasks user {saver} created are shown as missing, and a key without a record"
             f" is only matched against user {user}'s tasks."
         )
-    remote = refresh(client, work.desired, work.state, server_now(client, ctx), options)
+    remote = refresh(client, work.desired, work.state, server_now(client, ctx), options, early)
     now = server_now(client, ctx)
     made = plan(work.desired, work.state, remote, now, options)
     return replace(made, duration=duration(made, work, now)), now
@@ -190,10 +199,16 @@ def run_plan(
     """Plan, print it, and optionally save it for ``apply PLANFILE``."""
     if out is not None:
         check_out(out)  # before any file is read or request made
-    work = (
-        offline_workspace(ctx, files, state) if selection.offline else workspace(ctx, files, state)
-    )
-    result, now = make_plan(ctx, work, selection)
+    if selection.offline:
+        work = offline_workspace(ctx, files, state)
+        result, now = make_plan(ctx, work, selection)
+    else:
+        from reconciler.spec.load import load
+
+        options = selection.options(ctx.options.post_timeout)
+        with Prefetch(ctx, files, state, options) as early:
+            work = early.workspace(load(tasks_files(files)))
+            result, now = make_plan(ctx, work, selection, prefetch=early)
     text = render(fmt, result, work.files, str(work.state_path), now, color=ctx.options.color)
     err: tuple[str, ...] = ()
     if out is not None:

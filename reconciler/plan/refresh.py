@@ -9,7 +9,8 @@ candidate. Repositories are listed concurrently. A failed listing is never read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from reconciler.errors import NotFound
@@ -78,15 +79,70 @@ def queries(
     }
 
 
+@dataclass(frozen=True)
+class Early:
+    """A repository's active listing, read while the tasks files were (commands/prefetch.py)."""
+
+    query: Query
+    tasks: tuple[RemoteTask, ...] | None  # None: the repository answered 404
+
+    def covers(self, query: Query) -> bool:
+        """Whether this listing holds every task ``query``'s active listing would."""
+        if self.query.creator_ids != query.creator_ids:
+            return False
+        if self.query.since is None:
+            return True
+        return query.since is not None and self.query.since <= query.since
+
+    def narrowed(self, query: Query) -> tuple[RemoteTask, ...]:
+        """The tasks ``query`` would have been answered: ``since`` means "updated at or after".
+        A task without ``updated_at`` is kept, as the server may have listed it."""
+        tasks, since = self.tasks or (), query.since
+        if since is None or since == self.query.since:
+            return tasks
+        return tuple(t for t in tasks if t.updated_at is None or t.updated_at >= since)
+
+
+def early_queries(state: State, user_id: int, now: datetime, options: Options) -> dict[str, Query]:
+    """The active listing of each repository the state tracks, asked before the tasks files are
+    read: ``since`` lowered to the recordless window, as no declared key can ask for an older
+    one, so the plan's own query of the repository is always covered (``Early.covers``). Pure."""
+    floor = recordless_since(now, options.adopt_window)
+    return {
+        key: replace(
+            query, since=min(query.since, floor) if query.since else None, match_since=None
+        )
+        for key, query in queries(Desired({}, ()), state, user_id, now, options).items()
+    }
+
+
+def early_listings(client: AgentTasksClient, asked: Mapping[str, Query]) -> dict[str, Early]:
+    """``early_queries``' listings, concurrently."""
+
+    def one(query: Query) -> Early:
+        try:
+            return Early(query, client.list_repo_tasks(query.repo, _params(query)).tasks)
+        except NotFound:
+            return Early(query, None)
+
+    return dict(zip(asked, client.fan_out(one, asked.values()), strict=True))
+
+
 def _params(query: Query, *, archived: bool = False) -> ListParams:
     return listing_query(query.since, query.creator_ids, archived=archived)
 
 
-def _listing(client: AgentTasksClient, query: Query) -> RepoListing:
-    """The active listing, and the archived one too when keys of the repository need candidates
-    (an archived task is still the one a lost create or a lost state started)."""
+def _listing(client: AgentTasksClient, query: Query, early: Early | None) -> RepoListing:
+    """The active listing (read early when that covers it), and the archived one too when keys
+    of the repository need candidates (an archived task is still the one a lost create or a lost
+    state started)."""
     try:
-        tasks = client.list_repo_tasks(query.repo, _params(query)).tasks
+        if early is None or not early.covers(query):
+            tasks = client.list_repo_tasks(query.repo, _params(query)).tasks
+        elif early.tasks is None:
+            return RepoListing(status=404)
+        else:
+            tasks = early.narrowed(query)
         if query.match_since is None:
             return RepoListing(tasks=tasks)
         archived = client.list_repo_tasks(query.repo, _params(query, archived=True)).tasks
@@ -128,13 +184,24 @@ def _find_missing(
 
 
 def refresh(
-    client: AgentTasksClient, desired: Desired, state: State, now: datetime, options: Options
+    client: AgentTasksClient,
+    desired: Desired,
+    state: State,
+    now: datetime,
+    options: Options,
+    early: Mapping[str, Early] | None = None,
 ) -> Remote:
-    """Everything the planner needs from the API, in as few requests as DESIGN §4 allows."""
+    """Everything the planner needs from the API, in as few requests as DESIGN §4 allows;
+    ``early``: listings already read (``early_listings``), not asked again."""
     user_id = client.user_id()
     plan = queries(desired, state, user_id, now, options)
+    read = early or {}
     listings = dict(
-        zip(plan, client.fan_out(lambda q: _listing(client, q), plan.values()), strict=True)
+        zip(
+            plan,
+            client.fan_out(lambda k: _listing(client, plan[k], read.get(k)), plan),
+            strict=True,
+        )
     )
     tracked = _tracked_ids(state, options)
     missing = {

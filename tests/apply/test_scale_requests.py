@@ -6,12 +6,14 @@ the same at 10,000 tasks in 500 repositories."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections import Counter
 from pathlib import Path
 
 from reconciler.commands.apply import ApplyOptions, run_apply
-from reconciler.commands.plan import Selection, run_plan
+from reconciler.commands.context import workspace
+from reconciler.commands.plan import Selection, make_plan, render, run_plan
 from reconciler.errors import ExitCode
 from tests.apply.conftest import tasks_yaml
 from tests.apply.test_recovery import World
@@ -67,3 +69,48 @@ def test_a_plan_costs_the_listing_pages_and_one_user_lookup(tmp_path: Path) -> N
     requests = [(r.method, r.path) for r in world.sandbox.requests]
     assert len(requests) == pages + 1, Counter(requests).most_common(5)
     assert requests.count(("GET", "/user")) == 1
+
+
+def test_keys_added_to_tracked_repositories_cost_no_second_listing(tmp_path: Path) -> None:
+    """The daily pull request: new keys in repositories the state tracks. The active listings
+    are read while the files parse (commands/prefetch.py) and still cover what the plan asks, so
+    each listing is asked once (and the archived one, for the new keys' candidates); the plan is
+    the one made without reading early."""
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    world = World(tmp_path)
+    world.ctx = dataclasses.replace(world.ctx, sleep=world.clock.advance)
+    _declare(folder)
+    selection = Selection(max_creates=1000)
+    options = ApplyOptions(min_interval=0.0, yes=True, max_create_rate="off")
+    applied = run_apply(
+        world.ctx, files=[folder], state=None, plan_path=None, selection=selection, options=options
+    )
+    assert applied.code == ExitCode.OK
+    world.clock.advance(2 * 86400)  # the tracked tasks are two days old: inside the adopt window
+    added = [REPOS[1], REPOS[1], REPOS[5]]
+    extra = "".join(
+        f'  new{n}:\n    repo: {repo}\n    prompt: "New {n}"\n' for n, repo in enumerate(added)
+    )
+    (folder / "d.yaml").write_text("version: 1\ntasks:\n" + extra)
+    world.sandbox.clear_requests()
+    planned = run_plan(
+        world.ctx,
+        files=[folder],
+        state=None,
+        fmt="json",
+        out=None,
+        detailed_exitcode=False,
+        selection=selection,
+    )
+    asked = [(r.method, r.path, str(r.query)) for r in world.sandbox.requests]
+    assert len(asked) == len(set(asked)), Counter(asked).most_common(3)
+    listings = Counter(path for _, path, _ in asked)
+    assert listings[f"/agents/repos/{REPOS[1]}/tasks"] == 2  # active and archived
+    assert listings[f"/agents/repos/{REPOS[5]}/tasks"] == 2
+    assert listings[f"/agents/repos/{REPOS[2]}/tasks"] == 1
+    world.sandbox.clear_requests()
+    work = workspace(world.ctx, [folder], None)
+    unread, now = make_plan(world.ctx, work, selection)
+    assert planned.out == render("json", unread, work.files, str(work.state_path), now, color=False)
+    assert json.loads(planned.out)["summary"]["add"] == 3
