@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -217,13 +218,11 @@ def live_line(statuses: tuple[Status, ...]) -> str:
     """``5 tracked tasks: 2 progressing, 1 done; 1 missing, 1 unconfirmed.``"""
     if not statuses:
         return "no tracked tasks."
-    buckets = [f"{n} {b.value}" for b in Bucket if (n := sum(s.bucket == b for s in statuses))]
+    counted = Counter(s.bucket for s in statuses)  # one pass: a table may hold thousands
+    synced = Counter(s.sync for s in statuses)
+    buckets = [f"{counted[b]} {b.value}" for b in Bucket if counted[b]]
     syncs = {Sync.MISSING: "missing", Sync.UNKNOWN: "unconfirmed"}
-    problems = [
-        f"{n} {word}"
-        for sync, word in syncs.items()
-        if (n := sum(s.sync == sync for s in statuses))
-    ]
+    problems = [f"{synced[sync]} {word}" for sync, word in syncs.items() if synced[sync]]
     tail = f"; {', '.join(problems)}" if problems else ""
     return f"{_plural(len(statuses), 'tracked task')}: {', '.join(buckets)}{tail}."
 
