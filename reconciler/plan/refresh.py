@@ -5,6 +5,10 @@ Per repository: one filtered listing (``sort=created_at``, ascending, 100 a page
 intents or keys without a record need candidates (they come from both listings) or when two or more
 tracked ids are missing from the active one, else one GET per missing id; one GET per match
 candidate. Repositories are listed concurrently. A failed listing is never read as empty.
+
+``plan`` reads the tracked repositories' active listings while the tasks files are parsed
+(``early_queries``, ``commands/prefetch.py``); ``refresh`` uses each one its own query is covered
+by (``Early``), cut to what that query would have been answered, and asks for nothing twice.
 """
 
 from __future__ import annotations

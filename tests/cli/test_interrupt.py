@@ -1,4 +1,5 @@
-"""Ctrl-C is obeyed while ``plan`` waits out a rate limit (one fan-out, the interruptible one)."""
+"""Ctrl-C is obeyed while ``plan`` waits out a rate limit (one fan-out, the interruptible one),
+also when the wait is in a listing read while the tasks files parse (``commands/prefetch.py``)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,23 @@ TOKEN = "ghp_interruptTokenNotSecret000000000000000"
 pytestmark = pytest.mark.e2e
 
 
-def test_plan_waiting_600s_on_a_secondary_rate_limit_stops_at_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tracked", [False, True], ids=["no-state", "early-listing"])
+def test_plan_waiting_600s_on_a_secondary_rate_limit_stops_at_ctrl_c(
+    tmp_path: Path, tracked: bool
+) -> None:
     (tmp_path / "tasks.yaml").write_text(
         "version: 1\ntasks:\n  one:\n    repo: octo/web\n    prompt: Fix the flaky test.\n",
         encoding="utf-8",
     )
     rule = "GET:/agents/repos/*/tasks:secondary_429:retry_after=600"
-    with ServedSandbox("--token", TOKEN, "--fault", rule) as served:
+    with ServedSandbox("--token", TOKEN) as served:
         env = {**os.environ, "AGENTTASKS_API_URL": served.url, "AGENTTASKS_TOKEN": TOKEN}
         env.pop("AGENTTASKS_FAILPOINT", None)
+        if tracked:  # the state tracks octo/web: its listing is read while the files parse
+            apply = [sys.executable, "-m", "reconciler", "apply", "--yes", "--min-interval", "0"]
+            subprocess.run(apply, cwd=tmp_path, env=env, check=True, capture_output=True)
+        served.add_fault(rule)
+        served.clear_requests()
         process = subprocess.Popen(
             [sys.executable, "-m", "reconciler", "plan"],
             cwd=tmp_path,
