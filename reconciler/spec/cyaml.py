@@ -208,7 +208,7 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
         mark = event.start_mark
         raise YamlRefused(mark.line, mark.column, DIRECTIVES, mark.index)
     # Each open collection: [container, its line-col data, is a mapping, pending key, key mark,
-    # in flow style, the pending key's end mark].
+    # in flow style, the pending key's end mark, its own line and column].
     stack: list[list[Any]] = []
     root: Any = None
     nodes = 0
@@ -265,12 +265,13 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
             lc.data = {}
             entry = [container, lc.data, kind is MappingStartEvent, _NO_KEY, None, False, None]
             entry[5] = bool(event.flow_style)
+            entry.append((mark.line, mark.column))
             stack.append(entry)
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             entry = stack.pop()
             value = entry[0]
-            line, col = value.lc.line, value.lc.col
+            line, col = entry[7]
             top = stack[-1] if stack else None
         elif kind is DocumentEndEvent:
             if event.explicit:
@@ -294,7 +295,7 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
             key, (key_line, key_col) = top[3], top[4]
             top[3] = _NO_KEY
             mapping = top[0]
-            if key in mapping:
+            if key in top[1]:  # every key read so far has its place there
                 if duplicate is None:
                     duplicate = Duplicate(key_line, key_col, key)
             else:

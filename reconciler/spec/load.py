@@ -148,9 +148,21 @@ def _read_file(path: Path) -> _File:
     return _File(name, path, text, root)
 
 
+def _plain(value: Any) -> Any:
+    """The parsed tree as plain dicts and lists (the scalars as they are): pydantic reads those in
+    its own code, and a ruamel map through Python-level ``get``/``__getitem__``; the copy and the
+    validation take 0.014 s for 2,000 tasks, the map itself 0.025 s (bench/plan.py). Its depth
+    is bounded by the parse's nesting guard."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _validate(file: _File) -> tuple[TasksFile | None, list[Problem], set[str]]:
     try:
-        return TasksFile.model_validate(file.root), [], set()
+        return TasksFile.model_validate(_plain(file.root)), [], set()
     except ValidationError as error:
         errors = error.errors()
         # A loc of ("tasks",) alone is the whole mapping (missing, empty, a list): no task to skip.

@@ -44,12 +44,15 @@ def position_of(root: Any, loc: Sequence[int | str], file: str, *, key: bool = F
         is_key = (index + 1 < len(loc) and loc[index + 1] == "[key]") or (
             key and index == len(loc) - 1
         )
-        if isinstance(node, CommentedMap) and step in node:
+        # Each key a parse read has its place in ``lc.data`` (both parse paths record every one).
+        places = node.lc.data if isinstance(node, CommentedMap) else None
+        if places is not None and step in places:
             is_last = index == len(loc) - 1
-            key_line, key_col, value_line, value_col = node.lc.data[step]
-            use_key = is_key or (is_last and isinstance(node[step], CommentedMap | CommentedSeq))
+            key_line, key_col, value_line, value_col = places[step]
+            child = dict.__getitem__(node, step)  # no merge keys: aliases are refused
+            use_key = is_key or (is_last and isinstance(child, CommentedMap | CommentedSeq))
             line, col = (key_line, key_col) if use_key else (value_line, value_col)
-            node = node[step]
+            node = child
         elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
             line, col = node.lc.item(step)
             node = node[step]
