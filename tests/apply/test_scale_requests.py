@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from reconciler.commands.apply import ApplyOptions, run_apply
-from reconciler.commands.context import workspace
+from reconciler.commands.context import Result, workspace
 from reconciler.commands.plan import Selection, make_plan, render, run_plan
 from reconciler.errors import ExitCode
 from tests.apply.conftest import tasks_yaml
@@ -38,32 +38,44 @@ def _declare(folder: Path) -> Counter[str]:
     return per_repo
 
 
-def test_a_plan_costs_the_listing_pages_and_one_user_lookup(tmp_path: Path) -> None:
+SELECTION = Selection(max_creates=1000)
+
+
+def _applied(tmp_path: Path) -> tuple[World, Path, Counter[str]]:
+    """The three tasks files applied: the world, their folder, the tasks per repository."""
     folder = tmp_path / "tasks"
     folder.mkdir()
     world = World(tmp_path)
     world.ctx = dataclasses.replace(world.ctx, sleep=world.clock.advance)
     per_repo = _declare(folder)
-    selection = Selection(max_creates=1000)
     applied = run_apply(
         world.ctx,
         files=[folder],
         state=None,
         plan_path=None,
-        selection=selection,
+        selection=SELECTION,
         options=ApplyOptions(min_interval=0.0, yes=True, max_create_rate="off"),
     )
     assert applied.code == ExitCode.OK
     world.sandbox.clear_requests()
-    planned = run_plan(
+    return world, folder, per_repo
+
+
+def _plan(world: World, folder: Path, fmt: str = "text") -> Result:
+    return run_plan(
         world.ctx,
         files=[folder],
         state=None,
-        fmt="text",
+        fmt=fmt,
         out=None,
         detailed_exitcode=True,
-        selection=selection,
+        selection=SELECTION,
     )
+
+
+def test_a_plan_costs_the_listing_pages_and_one_user_lookup(tmp_path: Path) -> None:
+    world, folder, per_repo = _applied(tmp_path)
+    planned = _plan(world, folder)
     assert planned.code == ExitCode.OK, planned.out
     pages = sum(math.ceil(count / 100) for count in per_repo.values())
     requests = [(r.method, r.path) for r in world.sandbox.requests]
@@ -76,33 +88,14 @@ def test_keys_added_to_tracked_repositories_cost_no_second_listing(tmp_path: Pat
     are read while the files parse (commands/prefetch.py) and still cover what the plan asks, so
     each listing is asked once (and the archived one, for the new keys' candidates); the plan is
     the one made without reading early."""
-    folder = tmp_path / "tasks"
-    folder.mkdir()
-    world = World(tmp_path)
-    world.ctx = dataclasses.replace(world.ctx, sleep=world.clock.advance)
-    _declare(folder)
-    selection = Selection(max_creates=1000)
-    options = ApplyOptions(min_interval=0.0, yes=True, max_create_rate="off")
-    applied = run_apply(
-        world.ctx, files=[folder], state=None, plan_path=None, selection=selection, options=options
-    )
-    assert applied.code == ExitCode.OK
+    world, folder, _ = _applied(tmp_path)
     world.clock.advance(2 * 86400)  # the tracked tasks are two days old: inside the adopt window
     added = [REPOS[1], REPOS[1], REPOS[5]]
     extra = "".join(
         f'  new{n}:\n    repo: {repo}\n    prompt: "New {n}"\n' for n, repo in enumerate(added)
     )
     (folder / "d.yaml").write_text("version: 1\ntasks:\n" + extra)
-    world.sandbox.clear_requests()
-    planned = run_plan(
-        world.ctx,
-        files=[folder],
-        state=None,
-        fmt="json",
-        out=None,
-        detailed_exitcode=False,
-        selection=selection,
-    )
+    planned = _plan(world, folder, "json")
     asked = [(r.method, r.path, str(r.query)) for r in world.sandbox.requests]
     assert len(asked) == len(set(asked)), Counter(asked).most_common(3)
     listings = Counter(path for _, path, _ in asked)
@@ -111,6 +104,6 @@ def test_keys_added_to_tracked_repositories_cost_no_second_listing(tmp_path: Pat
     assert listings[f"/agents/repos/{REPOS[2]}/tasks"] == 1
     world.sandbox.clear_requests()
     work = workspace(world.ctx, [folder], None)
-    unread, now = make_plan(world.ctx, work, selection)
+    unread, now = make_plan(world.ctx, work, SELECTION)
     assert planned.out == render("json", unread, work.files, str(work.state_path), now, color=False)
     assert json.loads(planned.out)["summary"]["add"] == 3
