@@ -245,11 +245,13 @@ def _report(error: AgentTasksError) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the command and exit with the code DESIGN §6 assigns."""
-    # A run allocates a few objects per declared task and keeps most of them to the end; at
-    # CPython's default thresholds the cycle collector scans them again and again (0.05 s of a
-    # 2,000-task plan: bench/plan.py). mypy's thresholds, for the same reason.
-    gc.set_threshold(200_000, 30, 30)
+    """Entry point: run the command and exit with the code DESIGN §6 assigns. Called without
+    ``argv`` it is the process's own (the console script, ``python -m``) and tunes its GC."""
+    if argv is None:
+        # A run allocates a few objects per declared task and keeps most of them to the end; at
+        # CPython's default thresholds the cycle collector scans them again and again (0.05 s of
+        # a 2,000-task plan: bench/plan.py). mypy's thresholds, for the same reason.
+        gc.set_threshold(200_000, 30, 30)
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     guard = actions.install(os.environ)
