@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -296,4 +298,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Exiting, the interpreter collects cycles over every object the run left: 0.05 s after
         # a 2,000-task plan (bench/plan.py). Frozen, they are left to the process's end.
         gc.freeze()
+        if _left_behind():
+            # A request still in flight (a plan refused while it was reading ahead, Ctrl-C)
+            # would hold the interpreter's exit until its read timeout: everything is said.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     sys.exit(code)
+
+
+def _left_behind(grace: float = 0.1) -> bool:
+    """Whether a worker thread of this run is still busy after ``grace`` seconds (idle ones end
+    at once when their pool is shut down)."""
+    deadline = time.monotonic() + grace
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return any(thread.is_alive() for thread in others)

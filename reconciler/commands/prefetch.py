@@ -5,13 +5,15 @@ waiting; neither needs the other to begin. The state names the repositories it t
 state is read and the client opened first, then one thread asks whose the token is and lists
 those repositories (``plan.refresh.early_queries``: with a ``since`` no declared key can lower)
 while the main thread parses the files. The plan then asks only what those answers do not
-cover: the same requests as without them. (Reading the state and opening the client are work,
-not waiting: on the thread they only slowed the parse down.)
+cover, and no listing twice; the early ones may reach further back than the plan needs (the
+adopt window: docs/state.md). (Reading the state and opening the client are work, not
+waiting: on the thread they only slowed the parse down.)
 
 What the user sees is the same too, in the same order. A refusal of the tasks files comes first
 (anything printed before is then dropped: it would never have run), then the state's, then the
 selection's (``make_plan``), then the API's: each error met early is raised where the plan
-would have met it, and each warning waits until then.
+would have met it, and each warning waits until then. A refusal does not wait for a request
+still in flight (nor does the process's exit: ``cli.main``).
 """
 
 from __future__ import annotations
@@ -119,11 +121,15 @@ class Prefetch:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self._thread.is_alive() and (kind is None or issubclass(kind, Exception)):
-            self._thread.join()  # nothing of this run outlives it; Ctrl-C does not wait
-        sys.setswitchinterval(self._interval)
+        try:
+            if self._client is not None:
+                self._client.close()  # ends the thread's waits at once, not a read in flight
+            if kind is None and self._thread.is_alive():
+                self._thread.join()
+            # Left by a refusal or Ctrl-C, the thread is not waited for: a request of it may be
+            # waiting for an answer (up to the read timeout), and the refusal is said now.
+        finally:
+            sys.setswitchinterval(self._interval)
 
     def _list(self) -> None:
         from reconciler.plan.refresh import early_listings, early_queries

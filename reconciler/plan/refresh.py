@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reconciler.errors import NotFound
 from reconciler.github.client import AgentTasksClient
@@ -94,24 +94,35 @@ class Early:
         """Whether this listing holds every task ``query``'s active listing would."""
         if self.query.creator_ids != query.creator_ids:
             return False
-        if self.query.since is None:
-            return True
-        return query.since is not None and self.query.since <= query.since
+        early, own = _sent(self.query.since), _sent(query.since)
+        return early is None or (own is not None and early <= own)
 
     def narrowed(self, query: Query) -> tuple[RemoteTask, ...]:
-        """The tasks ``query`` would have been answered: ``since`` means "updated at or after".
-        A task without ``updated_at`` is kept, as the server may have listed it."""
-        tasks, since = self.tasks or (), query.since
-        if since is None or since == self.query.since:
+        """The tasks ``query`` would have been answered: ``since`` means "updated at or after",
+        as the API receives it. A task without ``updated_at`` is kept, as the server may have
+        listed it."""
+        tasks, since = self.tasks or (), _sent(query.since)
+        if since is None or since == _sent(self.query.since):
             return tasks
         return tuple(t for t in tasks if t.updated_at is None or t.updated_at >= since)
+
+
+def _sent(since: datetime | None) -> datetime | None:
+    """``since`` as the API receives it: in whole seconds (``urls.format_time``)."""
+    return since.replace(microsecond=0) if since is not None else None
+
+
+# The server's time read for the plan's own queries may be behind the one read for the early ones
+# (it is the last whole-second ``Date`` plus the time since): the early window starts this much
+# earlier, so the plan's own still falls inside it.
+_CLOCK_SLACK = timedelta(minutes=5)
 
 
 def early_queries(state: State, user_id: int, now: datetime, options: Options) -> dict[str, Query]:
     """The active listing of each repository the state tracks, asked before the tasks files are
     read: ``since`` lowered to the recordless window, as no declared key can ask for an older
     one, so the plan's own query of the repository is always covered (``Early.covers``). Pure."""
-    floor = recordless_since(now, options.adopt_window)
+    floor = recordless_since(now, options.adopt_window) - _CLOCK_SLACK
     return {
         key: replace(
             query, since=min(query.since, floor) if query.since else None, match_since=None

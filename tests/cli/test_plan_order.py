@@ -5,6 +5,9 @@ then the state, then the selection, then the API; one error, nothing printed bef
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,3 +62,29 @@ def test_a_plan_says_the_first_thing_wrong_and_only_that(
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert expected in lines[0], err
+
+
+@pytest.mark.e2e
+def test_a_refusal_does_not_wait_for_an_api_that_never_answers(tmp_path: Path) -> None:
+    """The early requests are in flight when the tasks file is refused: an API that takes the
+    connection and never answers (a read timeout of 30 s) must not hold the refusal or the
+    process's exit. A real process: the exit is the point."""
+    (tmp_path / "tasks.yaml").write_text(BAD)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshakes; nothing ever reads or answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env = {**os.environ, "AGENTTASKS_TOKEN": "ghp_" + "x" * 36, "NO_COLOR": "1"}
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", "--api-url", url, "plan"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert "tasks.yaml:6:5" in done.stderr
+    assert took < 5, f"took {took:.1f}s"

@@ -26,7 +26,10 @@ from tests.planner.builders import (
 )
 
 REPOS = ("octo/web", "octo/api", "Octo/Docs")
-AGES = st.integers(min_value=0, max_value=90 * 24).map(lambda h: timedelta(hours=h))
+# Ages in seconds: some within minutes of now (the clock's own jitter matters there), some days.
+AGES = st.one_of(
+    st.floats(min_value=0, max_value=600), st.floats(min_value=0, max_value=90 * 86400)
+).map(lambda seconds: timedelta(seconds=seconds))
 
 
 @st.composite
@@ -53,10 +56,12 @@ def histories(draw: st.DrawFn) -> tuple[State, Desired, Options]:
     return state(records, intents), desired(*kept, *added), options
 
 
-@given(histories(), st.integers(min_value=0, max_value=600))
+@given(histories(), st.floats(min_value=-120.0, max_value=600.0))
 def test_every_early_listing_covers_the_plans_own_query(
-    history: tuple[State, Desired, Options], later: int
+    history: tuple[State, Desired, Options], later: float
 ) -> None:
+    """``later``: seconds from the early queries' server time to the plan's own, which may read
+    behind it (a whole-second ``Date`` plus the monotonic time since) or much later."""
     stored, files, options = history
     early = early_queries(stored, USER, NOW, options)
     own = queries(files, stored, USER, NOW + timedelta(seconds=later), options)
@@ -75,7 +80,8 @@ def test_a_new_key_in_a_repository_of_recent_tasks_is_covered() -> None:
     early = early_queries(stored, USER, NOW, options)["octo/web"]
     own = queries(files, stored, USER, NOW, options)["octo/web"]
     assert own.since == NOW - timedelta(days=30)
-    assert early.since == own.since
+    assert own.since is not None and early.since is not None
+    assert own.since - timedelta(minutes=10) < early.since <= own.since  # a little slack
     assert Early(early, ()).covers(own)
 
 
@@ -106,3 +112,17 @@ def test_another_creator_set_is_never_covered() -> None:
     mine = Query(early.repo, early.since, (USER,), None)
     assert not Early(early, ()).covers(mine)
     assert not Early(mine, ()).covers(early)
+
+
+def test_the_plans_clock_reading_behind_the_early_one_is_still_covered() -> None:
+    """The server's time is the last whole-second ``Date`` plus the time since: the plan's own
+    read may come out a second behind the early one. With a task applied a moment ago and a
+    new key beside it (window 0), the plan's own ``since`` is that earlier instant."""
+    old = declared("old")
+    stored = state({"old": record(old, "t-1", created=NOW - timedelta(seconds=1))})
+    files = desired(old, declared("added"))
+    options = Options(adopt_window=timedelta(0))
+    early = early_queries(stored, USER, NOW, options)["octo/web"]
+    own = queries(files, stored, USER, NOW - timedelta(seconds=1.5), options)["octo/web"]
+    assert own.since == NOW - timedelta(seconds=1.5)
+    assert Early(early, ()).covers(own)
