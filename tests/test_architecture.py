@@ -250,7 +250,7 @@ def test_ruff_bans_unittest_mock() -> None:
     assert "use the sandbox" in result.stdout
 
 
-def test_a_plain_plan_builds_only_the_models_it_uses() -> None:
+def test_every_model_is_built_at_first_use_not_at_import() -> None:
     """Every pydantic model derives from ``models.Model`` (built at first use, not at import),
     and importing what ``plan`` imports builds none of them: a model built at import is start-up
     every command pays (bench/plan.py). ``RootModel[...]`` is pydantic's own specialisation."""

@@ -8,13 +8,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from reconciler.commands.apply import ApplyOptions, run_apply
 from reconciler.commands.context import Result, workspace
 from reconciler.commands.plan import Selection, make_plan, render, run_plan
-from reconciler.errors import ExitCode
+from reconciler.errors import AgentTasksError, ExitCode
 from tests.apply.conftest import tasks_yaml
 from tests.apply.test_recovery import World
 
@@ -107,3 +110,24 @@ def test_keys_added_to_tracked_repositories_cost_no_second_listing(tmp_path: Pat
     unread, now = make_plan(world.ctx, work, SELECTION)
     assert planned.out == render("json", unread, work.files, str(work.state_path), now, color=False)
     assert json.loads(planned.out)["summary"]["add"] == 3
+
+
+def test_a_listing_failing_while_the_files_parse_fails_the_plan_as_it_would_after(
+    tmp_path: Path,
+) -> None:
+    """An early listing that fails (500s past the retries) is the plan's error, said where the
+    plan would have met it, in the same words as a plan that did not read ahead (the request it
+    names asked from further back: its ``since``)."""
+    world, folder, _ = _applied(tmp_path)
+    world.sandbox.add_fault("GET:/agents/repos/*/tasks:500")
+    with pytest.raises(AgentTasksError) as early:
+        _plan(world, folder)
+    with pytest.raises(AgentTasksError) as late:
+        make_plan(world.ctx, workspace(world.ctx, [folder], None), SELECTION)
+    assert type(early.value) is type(late.value)
+    assert "500" in str(early.value)
+
+    def words(error: AgentTasksError) -> str:
+        return re.sub(r"since=[^&\s]+", "since=…", str(error))
+
+    assert words(early.value) == words(late.value)
