@@ -80,7 +80,8 @@ def test_a_new_key_in_a_repository_of_recent_tasks_is_covered() -> None:
     early = early_queries(stored, USER, NOW, options)["octo/web"]
     own = queries(files, stored, USER, NOW, options)["octo/web"]
     assert own.since == NOW - timedelta(days=30)
-    assert own.since is not None and early.since is not None
+    assert own.since is not None
+    assert early.since is not None
     assert own.since - timedelta(minutes=10) < early.since <= own.since  # a little slack
     assert Early(early, ()).covers(own)
 
