@@ -7,6 +7,7 @@ imported inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -301,8 +302,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if _left_behind():
             # A request still in flight (a plan refused while it was reading ahead, Ctrl-C)
             # would hold the interpreter's exit until its read timeout: everything is said.
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError):  # a reader gone (`| head`) reads nothing more
+                    stream.flush()
             os._exit(code)
     sys.exit(code)
 
