@@ -310,10 +310,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _left_behind(grace: float = 0.1) -> bool:
-    """Whether a worker thread of this run is still busy after ``grace`` seconds (idle ones end
-    at once when their pool is shut down)."""
+    """Whether a thread of this run is still busy after ``grace`` seconds (idle pool workers end
+    at once when their pool is shut down). Daemon threads count too: a pool's workers inherit the
+    flag of the thread that started them (the early listings'), and the interpreter's exit waits
+    for pool workers whatever their flag."""
     deadline = time.monotonic() + grace
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     for thread in others:
         thread.join(max(0.0, deadline - time.monotonic()))
     return any(thread.is_alive() for thread in others)

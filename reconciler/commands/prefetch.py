@@ -111,8 +111,8 @@ class Prefetch:
         except Exception as error:  # raised at its step, after the files' refusals
             self._failed = (self._held.step, error)
             return self
-        sys.setswitchinterval(_SWITCH_INTERVAL)
         self._thread.start()
+        sys.setswitchinterval(_SWITCH_INTERVAL)  # restored when the plan reaches the API's step
         return self
 
     def __exit__(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.client.served import ServedSandbox
 from tests.inprocess import run_main
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: any request fails as a transport error
@@ -88,3 +89,39 @@ def test_a_refusal_does_not_wait_for_an_api_that_never_answers(tmp_path: Path) -
     assert done.returncode == 1, done.stderr
     assert "tasks.yaml:6:5" in done.stderr
     assert took < 5, f"took {took:.1f}s"
+
+
+@pytest.mark.e2e
+def test_a_refusal_does_not_wait_for_an_early_listing_in_flight(tmp_path: Path) -> None:
+    """The state tracks a repository, so its listing is asked on the early thread's pool while
+    the tasks file parses; the file is refused while that listing waits 20 s for its answer.
+    The process says so and exits at once: the interpreter's exit would wait for the pool's
+    worker (it inherits the early thread's daemon flag, and the exit waits for pool workers)."""
+    (tmp_path / "tasks.yaml").write_text(GOOD)
+    token = "ghp_" + "x" * 36
+    with ServedSandbox("--token", token) as served:
+        env = {**os.environ, "AGENTTASKS_API_URL": served.url, "AGENTTASKS_TOKEN": token}
+        env["NO_COLOR"] = "1"
+        apply = [sys.executable, "-m", "reconciler", "apply", "--yes", "--min-interval", "0"]
+        subprocess.run(apply, cwd=tmp_path, env=env, check=True, capture_output=True)
+        served.add_fault("GET:/agents/repos/*/tasks:latency:ms=20000")
+        # Five thousand tasks and the mistake at the end: the listing is out before it is seen.
+        many = "".join(
+            f"  t{n}:\n    repo: octo-org/web\n    prompt: Task {n}.\n" for n in range(5000)
+        )
+        (tmp_path / "tasks.yaml").write_text(GOOD + many + "    colour: red\n")
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", "plan"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        took = time.monotonic() - started
+        listed = [r for r in served.requests() if r["path"].endswith("/tasks")]
+    assert done.returncode == 1, done.stderr
+    assert "unknown field 'colour'" in done.stderr
+    assert listed, "the early listing was never asked: nothing was in flight"
+    assert took < 10, f"took {took:.1f}s"
