@@ -53,17 +53,21 @@ class _Held:
     """Lines for stderr, each with the step that printed it, until the plan gets there."""
 
     err: Callable[[str], None]
-    step: str = _STATE
     lines: list[tuple[str, str]] = field(default_factory=list)
     passing: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __call__(self, line: str) -> None:
-        with self.lock:
-            if not self.passing:
-                self.lines.append((self.step, line))
-                return
-        self.err(line)
+    def sink(self, step: str) -> Callable[[str], None]:
+        """Where ``step`` prints."""
+
+        def say(line: str) -> None:
+            with self.lock:
+                if not self.passing:
+                    self.lines.append((step, line))
+                    return
+            self.err(line)
+
+        return say
 
     def release(self, step: str) -> None:
         """Print what ``step`` printed; after the last step, print every line at once."""
@@ -80,7 +84,7 @@ class Prefetch:
 
     A context manager around the parse; ``workspace`` then ``api`` collect what was read, each
     raising its step's error. Leaving the block closes the client (which ends the thread's
-    requests and waits at once) and waits for the thread, unless it is left by Ctrl-C.
+    waits at once); the thread is waited for only when the block ends normally.
     """
 
     def __init__(
@@ -90,13 +94,16 @@ class Prefetch:
         state_option: Path | str | None,
         options: Options,
     ) -> None:
-        self._held = _Held(ctx.err)
-        self._ctx = replace(ctx, err=self._held)
-        self._files, self._state_option, self._options = files, state_option, options
+        held = _Held(ctx.err)
+        self._held, self._options = held, options
+        self._reading = replace(ctx, err=held.sink(_STATE))
+        self._asking = replace(ctx, err=held.sink(_API))
+        self._files, self._state_option = files, state_option
         self._client: AgentTasksClient | None = None
         self._stored: tuple[State, Path | str] | None = None
+        self._state_read = threading.Event()  # set when the state was read, or could not be
         self._early: dict[str, Early] = {}
-        self._failed: tuple[str, Exception] | None = None
+        self._failed: dict[str, Exception] = {}
         self._interval = sys.getswitchinterval()
         self._thread = threading.Thread(target=self._list, name="agenttasks-early", daemon=True)
 
@@ -104,15 +111,24 @@ class Prefetch:
         from reconciler.state.format import State
 
         try:
-            with opened_state(self._ctx, self._files, self._state_option) as backend:
-                self._stored = (backend.read().state or State(), backend.location)
-            self._held.step = _API
-            self._client = open_api(self._ctx)
-        except Exception as error:  # raised at its step, after the files' refusals
-            self._failed = (self._held.step, error)
-            return self
-        self._thread.start()
-        sys.setswitchinterval(_SWITCH_INTERVAL)  # restored when the plan reaches the API's step
+            # The client first: its `GET /user` is then on its way while the state is read.
+            try:
+                self._client = open_api(self._asking)
+            except Exception as error:  # raised at its step, after the files' and the state's
+                self._failed[_API] = error
+            else:
+                self._thread.start()
+                sys.setswitchinterval(_SWITCH_INTERVAL)  # restored at the API's step
+            try:
+                with opened_state(self._reading, self._files, self._state_option) as backend:
+                    self._stored = (backend.read().state or State(), backend.location)
+            except Exception as error:  # raised at its step, after the files' refusals
+                self._failed[_STATE] = error
+            finally:
+                self._state_read.set()
+        except BaseException as stop:  # Ctrl-C while the state is read
+            self.__exit__(type(stop), stop, stop.__traceback__)
+            raise
         return self
 
     def __exit__(
@@ -122,6 +138,7 @@ class Prefetch:
         trace: TracebackType | None,
     ) -> None:
         try:
+            self._state_read.set()
             if self._client is not None:
                 self._client.close()  # ends the thread's waits at once, not a read in flight
             if kind is None and self._thread.is_alive():
@@ -134,24 +151,27 @@ class Prefetch:
     def _list(self) -> None:
         from reconciler.plan.refresh import early_listings, early_queries
 
-        assert self._client is not None
-        assert self._stored is not None
-        client, (state, _) = self._client, self._stored
+        client = self._client
+        assert client is not None
         try:
             user = client.user_id()
-            asked = early_queries(state, user, server_now(client, self._ctx), self._options)
+            self._state_read.wait()
+            if self._stored is None:
+                return  # the state could not be read: the plan stops there
+            state = self._stored[0]
+            asked = early_queries(state, user, server_now(client, self._asking), self._options)
             self._early = early_listings(client, asked)
         except Exception as error:  # raised in the main thread, where the plan would meet it
-            self._failed = (_API, error)
+            self._failed[_API] = error
 
     def _reach(self, step: str) -> None:
-        if step == _API:  # the state was read before the thread started: no wait for it
+        if step == _API:  # the state was read in the main thread: no wait for it
             if self._thread.is_alive():
                 self._thread.join()
             sys.setswitchinterval(self._interval)
         self._held.release(step)
-        if self._failed is not None and self._failed[0] == step:
-            raise self._failed[1]
+        if step in self._failed:
+            raise self._failed[step]
 
     def workspace(self, desired: Desired) -> Workspace:
         """The parsed files' workspace with the state read, or the state's error."""
