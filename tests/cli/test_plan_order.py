@@ -65,6 +65,22 @@ def test_a_plan_says_the_first_thing_wrong_and_only_that(
     assert expected in lines[0], err
 
 
+def _timed_plan(
+    cwd: Path, env: dict[str, str], *options: str
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """``agenttasks [OPTIONS] plan`` as a process, and the seconds it took to end."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", *options, "plan"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done, time.monotonic() - started
+
+
 @pytest.mark.e2e
 def test_a_refusal_does_not_wait_for_an_api_that_never_answers(tmp_path: Path) -> None:
     """The early requests are in flight when the tasks file is refused: an API that takes the
@@ -76,16 +92,7 @@ def test_a_refusal_does_not_wait_for_an_api_that_never_answers(tmp_path: Path) -
         silent.listen(8)  # the kernel completes the handshakes; nothing ever reads or answers
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         env = {**os.environ, "AGENTTASKS_TOKEN": "ghp_" + "x" * 36, "NO_COLOR": "1"}
-        started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-m", "reconciler", "--api-url", url, "plan"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        took = time.monotonic() - started
+        done, took = _timed_plan(tmp_path, env, "--api-url", url)
     assert done.returncode == 1, done.stderr
     assert "tasks.yaml:6:5" in done.stderr
     assert took < 5, f"took {took:.1f}s"
@@ -110,16 +117,7 @@ def test_a_refusal_does_not_wait_for_an_early_listing_in_flight(tmp_path: Path) 
             f"  t{n}:\n    repo: octo-org/web\n    prompt: Task {n}.\n" for n in range(5000)
         )
         (tmp_path / "tasks.yaml").write_text(GOOD + many + "    colour: red\n")
-        started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-m", "reconciler", "plan"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        took = time.monotonic() - started
+        done, took = _timed_plan(tmp_path, env)
         listed = [r for r in served.requests() if r["path"].endswith("/tasks")]
     assert done.returncode == 1, done.stderr
     assert "unknown field 'colour'" in done.stderr
