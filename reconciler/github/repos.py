@@ -5,15 +5,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import httpx
+from functools import cached_property
 
 from reconciler.errors import ApiError, ConfigError, NotFound, PermissionDenied, ValidationFailed
 from reconciler.github import gitdata
-from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
-from reconciler.github.pacing import idempotent
-from reconciler.github.session import ClientSettings, Hooks, RepoSession
+from reconciler.github.session import RepoSession
 
 # GitHub's words for a lost race on a ref (CI.md §2.1): someone else moved or created it first.
 LOST_RACE = ("Update is not a fast forward", "Reference already exists")
@@ -22,22 +19,15 @@ LOST_RACE = ("Update is not a fast forward", "Reference already exists")
 class RepoClient(RepoSession):
     """One repository's git data, as ``state.branch.GitStore`` needs it."""
 
-    def __init__(
-        self,
-        base_url: str,
-        token: Token,
-        repo: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        settings: ClientSettings = ClientSettings(),
-        hooks: Hooks = Hooks(),
-    ) -> None:
-        super().__init__(base_url, token, repo, transport=transport, settings=settings, hooks=hooks)
-        # Trees and commits are content-addressed: a POST sent again makes the same object, so
-        # it is retried like a GET. A ref update is never ambiguous either: the same sha twice
-        # is a no-op, and a lost race is a 422 the caller reads.
-        self._post_policy = idempotent(retries=settings.get_retries, rand=hooks.rand)
-        self._trees: dict[str, str] = {}  # commit sha -> its tree's sha
+    # Trees and commits are content-addressed: a POST sent again makes the same object. A ref
+    # update is never ambiguous either: the same sha twice is a no-op, and a lost race is a 422
+    # the caller reads.
+    posts_are_idempotent = True
+
+    @cached_property
+    def _trees(self) -> dict[str, str]:
+        """Commit sha -> its tree's sha, as read or made by this client."""
+        return {}
 
     def head(self, branch: str) -> str | None:
         answer = self._maybe(gitdata.get_ref(self.repo, branch))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import httpx
 
@@ -68,6 +68,10 @@ class Hooks:
 class Session:
     """Requests with retries and waits; subclasses add the endpoints they serve."""
 
+    # A POST is sent again only when it never left, unless every POST a subclass serves makes
+    # the same thing when sent twice: then it is retried like a GET.
+    posts_are_idempotent: ClassVar[bool] = False
+
     def __init__(
         self,
         base_url: str,
@@ -80,7 +84,9 @@ class Session:
         self.base_url = check_base_url(base_url)
         self.settings, self._hooks, self._token = settings, hooks, token
         self._get_policy = idempotent(retries=settings.get_retries, rand=hooks.rand)
-        self._post_policy = not_sent_only(rand=hooks.rand)
+        self._post_policy = (
+            self._get_policy if self.posts_are_idempotent else not_sent_only(rand=hooks.rand)
+        )
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._exchange = Exchange(
