@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from reconciler.commands.plan import Selection
 
 
+# The commands that (nearly always) open an API client: its TLS context is started early.
+_ASK_THE_API = frozenset({"plan", "apply", "status", "comment"})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agenttasks")
 @click.option(
@@ -79,6 +83,10 @@ def cli(
 
     Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
     """
+    if ctx.invoked_subcommand in _ASK_THE_API:
+        from reconciler.github import tls
+
+        tls.prepare()  # made on a thread while the command's modules import (github/tls.py)
     color = colour_wanted(no_color=no_color, environ=os.environ, tty=sys.stdout.isatty())
     ctx.obj = GlobalOptions(
         api_url=api_url,

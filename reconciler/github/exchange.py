@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from reconciler import __version__
-from reconciler.github import diagnose, endpoints
+from reconciler.github import diagnose, endpoints, tls
 from reconciler.github.auth import Token
 from reconciler.github.endpoints import ApiRequest, Response
 from reconciler.github.pacing import Answer, TransportFailure
@@ -47,7 +47,12 @@ class Exchange:
         self._server_time: datetime | None = None
         self._server_seen = 0.0  # the local monotonic time when ``_server_time`` arrived
         self._warned = False
-        self._http = httpx.Client(transport=transport, follow_redirects=False, timeout=30.0)
+        self._http = httpx.Client(
+            transport=transport,
+            verify=tls.context() if transport is None else True,  # one CA bundle load a process
+            follow_redirects=False,
+            timeout=30.0,
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
