@@ -3,8 +3,8 @@ objects, with the same positions, as ruamel's pure-Python loader gives (``safeya
 
 One loop reads the events, applies every guard of ``yamlguard`` at the event that breaks it (so
 hostile input is refused as early as on the pure path, at the same place) and builds
-``CommentedMap``/``CommentedSeq`` with the line and column of every collection, key, value and
-item, as ruamel's round-trip constructor records them. libyaml's marks count characters, as
+a ``tree.Map``/``tree.Seq`` with the line and column of every collection, key, value and item,
+as ruamel's round-trip constructor records them. libyaml's marks count characters, as
 ruamel's do. Plain scalars resolve by ruamel's YAML 1.2 rules (``yes`` stays a string); a value
 that is not a string is built by ruamel's own constructor.
 
@@ -24,7 +24,6 @@ from re import Pattern
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from yaml import YAMLError
@@ -40,6 +39,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from reconciler.spec.tree import Map, Seq
 from reconciler.spec.yamlguard import (
     ANCHORS,
     BAD_TIMESTAMP,
@@ -207,8 +207,8 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
     if event.version is not None or event.tags:
         mark = event.start_mark
         raise YamlRefused(mark.line, mark.column, DIRECTIVES, mark.index)
-    # Each open collection: [container, its line-col data, is a mapping, pending key, key mark,
-    # in flow style, the pending key's end mark, its own line and column].
+    # Each open collection: [container, its places, is a mapping, pending key, its place,
+    # in flow style, the pending key's end mark].
     stack: list[list[Any]] = []
     root: Any = None
     nodes = 0
@@ -259,19 +259,13 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
                 raise YamlRefused(mark.line, mark.column, COLLECTION_KEY, mark.index)
             if len(stack) >= MAX_DEPTH:
                 raise Deferred  # the pure path knows which bracket its scanner refuses first
-            container: Any = CommentedMap() if kind is MappingStartEvent else CommentedSeq()
-            lc = container.lc
-            lc.line, lc.col = mark.line, mark.column
-            lc.data = {}
-            entry = [container, lc.data, kind is MappingStartEvent, _NO_KEY, None, False, None]
-            entry[5] = bool(event.flow_style)
-            entry.append((mark.line, mark.column))
-            stack.append(entry)
+            container: Any = (Map if kind is MappingStartEvent else Seq)(mark.line, mark.column)
+            is_map, flow = kind is MappingStartEvent, bool(event.flow_style)
+            stack.append([container, container.places, is_map, _NO_KEY, None, flow, None])
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            entry = stack.pop()
-            value = entry[0]
-            line, col = entry[7]
+            value = stack.pop()[0]
+            line, col = value.line, value.col
             top = stack[-1] if stack else None
         elif kind is DocumentEndEvent:
             if event.explicit:
@@ -285,8 +279,8 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
         if top is None:
             root = value
         elif not top[2]:
-            top[1][len(top[0])] = [line, col]
-            list.append(top[0], value)  # ruamel's own append shifts comments: none here
+            top[1].append((line, col))
+            top[0].append(value)
         elif top[3] is _NO_KEY:
             top[3], top[4] = value, (line, col)
             if top[5] and kind is ScalarEvent:
@@ -299,7 +293,7 @@ def _build(parser: Any, text: str, quoted: list[tuple[int, int]] | None) -> Any:
                 if duplicate is None:
                     duplicate = Duplicate(key_line, key_col, key)
             else:
-                top[1][key] = [key_line, key_col, line, col]
+                top[1][key] = (key_line, key_col, line, col)
                 mapping[key] = value
     event = get()
     if not isinstance(event, StreamEndEvent):

@@ -1,7 +1,7 @@
 """Turn pydantic validation errors on a loaded YAML tree into ``file:line:col`` problems.
 
-Each error's ``loc`` is walked through ruamel's round-trip containers, which know where each key
-and value stands. Messages name the field as a dotted path and never echo the value (a value may be
+Each error's ``loc`` is walked through the parsed tree (``tree``), which knows where each key and
+value stands. Messages name the field as a dotted path and never echo the value (a value may be
 a secret pasted by mistake).
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.errors import Position, Problem
 from reconciler.spec.names import key_problem
 from reconciler.spec.schema import FIELDS
 from reconciler.spec.secretscan import shown
+from reconciler.spec.tree import Map, Seq
 
 _NO_TASKS = "write 'tasks: {}' to declare none"
 
@@ -36,7 +36,7 @@ _TYPE_WORDS = {
 
 def position_of(root: Any, loc: Sequence[int | str], file: str, *, key: bool = False) -> Position:
     """Where ``loc`` points in the tree (its key with ``key``); the nearest parent when missing."""
-    line, col = _start(root)
+    line, col = (root.line, root.col) if isinstance(root, Map | Seq) else (0, 0)
     node = root
     for index, step in enumerate(loc):
         if step == "[key]":
@@ -44,28 +44,19 @@ def position_of(root: Any, loc: Sequence[int | str], file: str, *, key: bool = F
         is_key = (index + 1 < len(loc) and loc[index + 1] == "[key]") or (
             key and index == len(loc) - 1
         )
-        # Each key a parse read has its place in ``lc.data`` (both parse paths record every one).
-        places = node.lc.data if isinstance(node, CommentedMap) else None
-        if places is not None and step in places:
+        if isinstance(node, Map) and step in node.places:  # both parse paths place every key
             is_last = index == len(loc) - 1
-            key_line, key_col, value_line, value_col = places[step]
-            child = dict.__getitem__(node, step)  # no merge keys: aliases are refused
-            use_key = is_key or (is_last and isinstance(child, CommentedMap | CommentedSeq))
+            key_line, key_col, value_line, value_col = node.places[step]
+            child = node[step]
+            use_key = is_key or (is_last and isinstance(child, Map | Seq))
             line, col = (key_line, key_col) if use_key else (value_line, value_col)
             node = child
-        elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
-            line, col = node.lc.item(step)
+        elif isinstance(node, Seq) and isinstance(step, int) and step < len(node):
+            line, col = node.places[step]
             node = node[step]
         else:
             break
     return Position(file, line + 1, col + 1)
-
-
-def _start(node: Any) -> tuple[int, int]:
-    lc = getattr(node, "lc", None)
-    if lc is None or lc.line is None:
-        return 0, 0
-    return lc.line, lc.col
 
 
 def dotted(loc: Sequence[int | str]) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
@@ -36,6 +37,7 @@ from ruamel.yaml.tokens import ValueToken
 
 from reconciler.errors import Position, Problem
 from reconciler.spec.secretscan import shown
+from reconciler.spec.tree import Map, Seq
 from reconciler.spec.yamlguard import (
     ANCHORS,
     BAD_TIMESTAMP,
@@ -167,6 +169,28 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _adopted(value: Any) -> Any:
+    """ruamel's round-trip objects as the tree both paths give (``tree``), with the places its
+    constructor recorded; scalars as they are. Its depth is bounded by the nesting guard."""
+    if isinstance(value, CommentedMap):
+        lc = value.lc
+        adopted = Map(lc.line or 0, lc.col or 0)
+        for key, item in value.items():
+            key_line, key_col, line, col = lc.data[key]
+            adopted.places[key] = (key_line, key_col, line, col)
+            adopted[key] = _adopted(item)
+        return adopted
+    if isinstance(value, CommentedSeq):
+        lc = value.lc
+        sequence = Seq(lc.line or 0, lc.col or 0)
+        for index, item in enumerate(value):
+            line, col = lc.data[index]
+            sequence.places.append((line, col))
+            sequence.append(_adopted(item))
+        return sequence
+    return value
+
+
 def position_of_offset(text: str, offset: int, file: str) -> Position:
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -222,8 +246,8 @@ def _refused(refused: YamlRefused, text: str, file: str) -> SpecProblem:
 
 
 def parse(text: str, file: str) -> Any:
-    """Compose ``text`` into ruamel's round-trip objects, or raise SpecProblem: through libyaml
-    when ``use_libyaml``, else (or for what it leaves to ruamel) the pure path."""
+    """Read ``text`` into a ``tree``, or raise SpecProblem: through libyaml when ``use_libyaml``,
+    else (or for what it leaves to ruamel) the pure path."""
     odd = odd_character(text)  # on both paths: they would place what follows differently
     if odd is not None:
         offset, message = odd
@@ -247,7 +271,7 @@ def parse(text: str, file: str) -> Any:
 def parse_pure(text: str, file: str) -> Any:
     """The pure path: ruamel's scanner and parser, the guarded composer, its constructor."""
     try:
-        return _yaml().load(text)
+        return _adopted(_yaml().load(text))
     except YamlRefused as refused:
         raise _refused(refused, text, file) from None
     except MarkedYAMLError as error:

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.spec import safeyaml
 from reconciler.spec.safeyaml import SpecProblem
+from reconciler.spec.tree import Map, Seq
 
 pytestmark = pytest.mark.skipif(not safeyaml.HAVE_LIBYAML, reason="PyYAML without libyaml")
 
@@ -42,13 +42,17 @@ def _path(libyaml: bool) -> Iterator[None]:
 
 
 def _plain(value: Any) -> Any:
-    """The value as plain data, with every position ruamel's containers record."""
-    if isinstance(value, CommentedMap):
-        items = [(_plain(k), value.lc.data[k], _plain(v)) for k, v in value.items()]
-        return ("map", value.lc.line, value.lc.col, items)
-    if isinstance(value, CommentedSeq):
-        entries = [(value.lc.data[i], _plain(v)) for i, v in enumerate(value)]
-        return ("seq", value.lc.line, value.lc.col, entries)
+    """The value as plain data, with every position the tree records (on the pure path, those
+    ruamel's round-trip constructor recorded)."""
+    if isinstance(value, Map):
+        assert list(value.places) == list(value)  # a place for every key, and nothing else
+        items = [(_plain(k), value.places[k], _plain(v)) for k, v in value.items()]
+        return ("map", value.line, value.col, items)
+    if isinstance(value, Seq):
+        assert len(value.places) == len(value)
+        entries = [(value.places[i], _plain(v)) for i, v in enumerate(value)]
+        return ("seq", value.line, value.col, entries)
+    assert not isinstance(value, dict | list), type(value)  # no container the tree does not place
     return (type(value).__name__, repr(value))
 
 
