@@ -263,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         # CPython's default thresholds the cycle collector scans them again and again (0.05 s of
         # a 2,000-task plan: bench/plan.py). mypy's thresholds, for the same reason.
         gc.set_threshold(200_000, 30, 30)
+        # pydantic hands every value it validates (prompts, the state) to any plugin installed in
+        # the environment; agenttasks loads none, and skips the scan of every installed
+        # package's metadata for them (docs/security.md). Set, pydantic's own switch is kept.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     guard = actions.install(os.environ)
