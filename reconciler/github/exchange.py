@@ -136,8 +136,9 @@ class Exchange:
         except httpx.RequestError as exc:  # transport failures, and a body that cannot be decoded
             detail = self.scrub(f"{type(exc).__name__}: {exc}")
             outcome = TransportFailure(sent=not isinstance(exc, _NOT_SENT), detail=detail)
-        seconds = self._monotonic() - started
-        self.say(diagnose.log_line(request.method, url, seconds=seconds, outcome=outcome))
+        if self._log is not None:  # the line costs a URL parse: made only for -v
+            seconds = self._monotonic() - started
+            self.say(diagnose.log_line(request.method, url, seconds=seconds, outcome=outcome))
         return outcome
 
     def _observe(self, response: Response) -> None:

@@ -48,6 +48,8 @@ class Options:
 
     def selects(self, key: str) -> bool:
         """Whether ``--target``/``--exclude`` leave ``key`` in the plan."""
+        if not self.targets and not self.excludes:  # asked of every key, several times a plan
+            return True
         wanted = not self.targets or matches(key, self.targets)
         return wanted and not matches(key, self.excludes)
 
