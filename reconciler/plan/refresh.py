@@ -47,38 +47,39 @@ def queries(
     desired: Desired, state: State, user_id: int, now: datetime, options: Options
 ) -> dict[str, Query]:
     """The listing query of each repository, keyed by lower-cased name. Pure."""
-    bounds: dict[str, list[datetime]] = {}
+    oldest: dict[str, datetime] = {}
     names: dict[str, str] = {}
     creators: dict[str, set[int]] = {}
-    matchers: dict[str, list[datetime]] = {}
+    matchers: dict[str, datetime] = {}
 
     def add(repo: str, bound: datetime, creator: int | None = None, *, match: bool = False) -> None:
         key = repo.lower()
-        names.setdefault(key, repo)
-        bounds.setdefault(key, []).append(bound)
-        creators.setdefault(key, {user_id}).update({creator} if creator is not None else set())
+        if key in names:  # once per task: the rest is once per repository
+            oldest[key] = min(oldest[key], bound)
+        else:
+            names[key], oldest[key], creators[key] = repo, bound, {user_id}
+        if creator is not None:
+            creators[key].add(creator)
         if match:
-            matchers.setdefault(key, []).append(bound)
+            matchers[key] = min(matchers.get(key, bound), bound)
 
+    selects = options.selects
     for key, record in state.tasks.items():
-        if options.selects(key):
+        if selects(key):
             add(record.repo, record.created_at, record.creator_id)
     for key, intent in state.intents.items():
-        if options.selects(key):
+        if selects(key):
             add(intent.repo, intent_since(intent), match=True)
     recordless = recordless_since(now, options.adopt_window)
     for key, task in desired.tasks.items():
-        if options.selects(key) and key not in state.tasks and key not in state.tombstones:
+        if not selects(key):
+            continue
+        if key not in state.tasks and key not in state.tombstones:
             add(task.repo, recordless, match=True)
-        elif options.selects(key) and task.repo_key not in names:
+        elif task.repo_key not in names:
             add(task.repo, now)
     return {
-        key: Query(
-            names[key],
-            min(bounds[key]),
-            tuple(sorted(creators[key])),
-            min(matchers[key]) if key in matchers else None,
-        )
+        key: Query(names[key], oldest[key], tuple(sorted(creators[key])), matchers.get(key))
         for key in sorted(names)
     }
 
