@@ -36,6 +36,7 @@ CONTRACT = Contract(
         "spec.load",  # reads tasks files and prompt files
         "github.auth",  # runs `gh auth token`
         "github.exchange",  # the one httpx exchange
+        "github.tls",  # the clients' TLS context, made on a thread (httpx's default)
         "github.session",  # retries, waits, the fan-out's threads
         "github.client",  # the agent tasks endpoints over a session
         "github.repos",  # the repository endpoints over a session
