@@ -53,9 +53,8 @@ def _row(
 def table(statuses: tuple[Status, ...], *, now: datetime, paint: Paint) -> list[str]:
     """The live table: a header row and one row per status, columns aligned."""
     rows = [(s, status_cells(s, now)) for s in sorted_statuses(statuses)]
-    widths = [len(c) for c in COLUMNS]
-    for _, cells in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+    columns = zip(COLUMNS, *(cells for _, cells in rows), strict=True)
+    widths = [max(map(len, column)) for column in columns]
     lines = [_row(COLUMNS, widths, styles=[None] * len(COLUMNS), paint=paint)]
     for status, cells in rows:
         styles: list[Style | None] = [None, None, SYNC_STYLE.get(status.sync)]
