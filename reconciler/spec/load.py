@@ -148,21 +148,22 @@ def _read_file(path: Path) -> _File:
     return _File(name, path, text, root)
 
 
-def _validate(file: _File) -> tuple[TasksFile | None, list[Problem], set[str]]:
+def _validate(file: _File) -> tuple[TasksFile | None, list[Problem], set[str], bool]:
+    """The file's model; else its problems, the task keys they refuse, and whether the
+    defaults are refused."""
     try:
-        return TasksFile.model_validate(file.root), [], set()
+        return TasksFile.model_validate(file.root), [], set(), False
     except ValidationError as error:
         errors = error.errors()
         # A loc of ("tasks",) alone is the whole mapping (missing, empty, a list): no task to skip.
-        failed = {
-            str(e["loc"][1]) for e in errors if e["loc"][:1] == ("tasks",) and len(e["loc"]) > 1
-        }
-        failed |= {"defaults"} if any(e["loc"][:1] == ("defaults",) for e in errors) else set()
-        return None, schema_problems(error, file.root, file.name), failed
+        failed = {e["loc"][1] for e in errors if e["loc"][:1] == ("tasks",) and len(e["loc"]) > 1}
+        defaults = any(e["loc"][:1] == ("defaults",) for e in errors)
+        tasks = {key for key in failed if isinstance(key, str)}
+        return None, schema_problems(error, file.root, file.name), tasks, defaults
 
 
 def _entries(
-    file: _File, model: TasksFile | None, failed: set[str]
+    file: _File, model: TasksFile | None, failed: set[str], defaults_failed: bool
 ) -> tuple[Defaults | None, dict[str, TaskEntry]]:
     """The file's valid task entries, even when others in it are invalid.
 
@@ -174,14 +175,16 @@ def _entries(
     tasks = file.root.get("tasks")
     entries = (
         {
-            str(key): TaskEntry.model_validate(value)
+            key: TaskEntry.model_validate(value)
             for key, value in tasks.items()
-            if str(key) not in failed
+            # A key that is not a string (`true`, `2024-01-01`) is refused by the schema, under a
+            # name of pydantic's (1, a repr): skipped here by its type, not by that name.
+            if isinstance(key, str) and key not in failed
         }
         if isinstance(tasks, Map)
         else {}
     )
-    if "defaults" in failed:
+    if defaults_failed:
         return None, entries
     defaults = file.root.get("defaults")
     return (Defaults.model_validate(defaults) if defaults else Defaults()), entries
@@ -330,8 +333,8 @@ def _load_one(path: Path) -> tuple[_Loaded | None, list[Problem]]:
         file = _read_file(path)
     except SpecProblem as problem:
         return None, [problem.problem]
-    model, problems, failed = _validate(file)
-    defaults, entries = _entries(file, model, failed)
+    model, problems, failed, defaults_failed = _validate(file)
+    defaults, entries = _entries(file, model, failed, defaults_failed)
     tasks: list[DesiredTask] = []
     for key, entry in entries.items():
         task, task_problems = _resolve(file, key, entry, defaults)

@@ -107,3 +107,16 @@ def test_prompt_file_symlink_cycle_of_two(project: Project) -> None:
         1,
         ["tasks.yaml:5:18: tasks.a.prompt_file: symbolic link loop: p/a.md"],
     )
+
+
+@pytest.mark.parametrize("key", ["true", "2024-01-01", "1.5", "null"])
+def test_a_key_that_is_not_a_string_with_a_value_that_is_not_a_task(
+    project: Project, key: str
+) -> None:
+    # pydantic names a `true` key 1 and a date by its repr: the task is skipped by its type.
+    outcome = project.validate(HEAD + f"  {key}: failed\n  ok:\n    repo: o/r\n    prompt: x\n")
+    assert (outcome.code, outcome.out) == (1, "")
+    problems = outcome.problems()
+    assert len(problems) == 2, problems
+    assert all(p.startswith("tasks.yaml:3:") for p in problems), problems
+    assert any(p.endswith(": must be a string") for p in problems), problems
