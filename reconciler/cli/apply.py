@@ -9,6 +9,7 @@ import click
 
 from reconciler import defaults
 from reconciler.cli.options import (
+    asks_the_api,
     context,
     emit,
     file_option,
@@ -83,6 +84,7 @@ def apply_command(
     selection: Selection,
 ) -> int:
     """Create what is missing and record it in the state file."""
+    asks_the_api()
     from reconciler.commands.apply import ApplyOptions, run_apply
     from reconciler.commands.plan import parse_duration
     from reconciler.plan.review import Reviewed

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli.options import context, emit, file_option, selection_options, state_option
+from reconciler.cli.options import (
+    asks_the_api,
+    context,
+    emit,
+    file_option,
+    selection_options,
+    state_option,
+)
 from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
@@ -63,6 +70,7 @@ def comment_command(
 
     Uses GITHUB_TOKEN (else GH_TOKEN) for the comment, AGENTTASKS_TOKEN for the plan.
     """
+    asks_the_api()
     from reconciler.commands.comment import run_comment
 
     return emit(

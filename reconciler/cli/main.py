@@ -23,6 +23,7 @@ import click
 from reconciler import __version__, defaults
 from reconciler.cli import actions
 from reconciler.cli.options import (
+    asks_the_api,
     context,
     emit,
     file_option,
@@ -37,10 +38,6 @@ from reconciler.errors import AgentTasksError, ExitCode, SpecError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.commands.plan import Selection
-
-
-# The commands that (nearly always) open an API client: its TLS context is started early.
-_ASK_THE_API = frozenset({"plan", "apply", "status", "comment"})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,10 +80,6 @@ def cli(
 
     Declare tasks in tasks.yaml, review them in pull requests, then plan and apply.
     """
-    if ctx.invoked_subcommand in _ASK_THE_API:
-        from reconciler.github import tls
-
-        tls.prepare()  # made on a thread while the command's modules import (github/tls.py)
     color = colour_wanted(no_color=no_color, environ=os.environ, tty=sys.stdout.isatty())
     ctx.obj = GlobalOptions(
         api_url=api_url,
@@ -169,6 +162,8 @@ def plan_command(
     selection: Selection,
 ) -> int:
     """Show what apply would do, and the live state of tracked tasks."""
+    if not offline:
+        asks_the_api()
     from dataclasses import replace
 
     from reconciler.commands.plan import run_plan
@@ -220,6 +215,7 @@ def status_command(
     timeout: float,
 ) -> int:
     """Show the live state of every tracked task, with links."""
+    asks_the_api()
     from reconciler.commands.status import run_status
 
     result = run_status(
@@ -265,8 +261,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         gc.set_threshold(200_000, 30, 30)
         # pydantic hands every value it validates (prompts, the state) to any plugin installed in
         # the environment; agenttasks loads none, and skips the scan of every installed
-        # package's metadata for them (docs/security.md). Set, pydantic's own switch is kept.
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        # package's metadata for them (docs/security.md). A value set is kept; an empty one
+        # (a CI template that expanded to nothing) would load them all.
+        if not os.environ.get("PYDANTIC_DISABLE_PLUGINS"):
+            os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     guard = actions.install(os.environ)

@@ -105,6 +105,15 @@ def file_option(f: click.decorators.FC) -> click.decorators.FC:
     )(f)
 
 
+def asks_the_api() -> None:
+    """Called first by a command that will open an API client: its TLS context is made on a
+    thread while the command's modules import (github/tls.py). Not from the group: ``--help``
+    and usage errors would start it for nothing, and wait for it at exit."""
+    from reconciler.github import tls
+
+    tls.prepare()
+
+
 def context(ctx: click.Context) -> Context:
     if ctx.params.get("fmt") == "json":
         actions.stdout_is_json()
