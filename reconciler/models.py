@@ -97,17 +97,20 @@ class Model(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-class _ApiObject(Model):
+class Lenient(Model):
+    """A record read from outside the program (an API's answer, another run's lock record):
+    fields it does not know are ignored, so a newer writer does not break it; frozen."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class Ref(_ApiObject):
+class Ref(Lenient):
     """``{"id": N}``: a user, owner or repository reference."""
 
     id: int
 
 
-class Artifact(_ApiObject):
+class Artifact(Lenient):
     """A resource a task made: a pull request (database id) or a branch."""
 
     provider: str
@@ -123,7 +126,7 @@ class Artifact(_ApiObject):
         return value if isinstance(value, int) else None
 
 
-class CustomAgent(_ApiObject):
+class CustomAgent(Lenient):
     """The custom agent a task runs with."""
 
     id: str
@@ -133,7 +136,7 @@ def _state(value: object) -> TaskState:
     return TaskState.parse(value)
 
 
-class RemoteTask(_ApiObject):
+class RemoteTask(Lenient):
     """A task as listed or created by the API."""
 
     id: TaskId
@@ -166,7 +169,7 @@ class RemoteTask(_ApiObject):
         return None
 
 
-class RemoteSession(_ApiObject):
+class RemoteSession(Lenient):
     """One session of a task; it carries what the task was started with."""
 
     id: str

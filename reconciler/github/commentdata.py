@@ -20,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pydantic import ConfigDict, RootModel
+from pydantic import RootModel
 
 from reconciler.github.endpoints import ApiRequest, parse_model
 from reconciler.github.gitdata import NO_CACHE
 from reconciler.github.urls import split_repo
-from reconciler.models import Model
+from reconciler.models import Lenient, Model
 
 MARKER_VERSION = 1
 # Whom GitHub shows as the author of what an installation token writes (the Actions
@@ -39,16 +39,12 @@ _MARKER = re.compile(
 _RUN_URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-class _Lenient(Model):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Author(_Lenient):
+class Author(Lenient):
     login: str
     type: str = "User"
 
 
-class Comment(_Lenient):
+class Comment(Lenient):
     """An issue comment, as far as finding ours goes."""
 
     id: int
@@ -62,12 +58,12 @@ class Comment(_Lenient):
         return self.user.login if self.user else None
 
 
-class _Ref(_Lenient):
+class _Ref(Lenient):
     ref: str
     sha: str
 
 
-class Pull(_Lenient):
+class Pull(Lenient):
     """A pull request associated with a commit."""
 
     number: int
@@ -78,7 +74,7 @@ class Pull(_Lenient):
     base: _Ref
 
 
-class _Login(_Lenient):
+class _Login(Lenient):
     login: str
 
 

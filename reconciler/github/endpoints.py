@@ -15,11 +15,11 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import ApiError
 from reconciler.github.urls import format_time, parse_link, repo_tasks_path, task_segment
-from reconciler.models import Model, RemoteTask, RequestBody, TaskDetail, TaskState
+from reconciler.models import Lenient, RemoteTask, RequestBody, TaskDetail, TaskState
 
 
 @dataclass(frozen=True)
@@ -149,20 +149,16 @@ class Response:
         return self.headers.get(name.lower())
 
 
-class TaskList(Model):
+class TaskList(Lenient):
     """A page (or every page) of a list endpoint."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
     tasks: tuple[RemoteTask, ...]
     total_active_count: int | None = None
     total_archived_count: int | None = None
 
 
-class ErrorItem(Model):
+class ErrorItem(Lenient):
     """One entry of a 422's ``errors[]``."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
     code: str | None = None
     field: str | None = None
@@ -170,18 +166,15 @@ class ErrorItem(Model):
     message: str | None = None
 
 
-class ErrorBody(Model):
+class ErrorBody(Lenient):
     """GitHub's error body; every field optional because a proxy may answer instead."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
     message: str | None = None
     documentation_url: str | None = None
     errors: tuple[ErrorItem, ...] = ()
 
 
-class _User(Model):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _User(Lenient):
     id: int
 
 

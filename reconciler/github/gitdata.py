@@ -10,42 +10,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from pydantic import ConfigDict
-
 from reconciler.github.endpoints import ApiRequest, parse_model
 from reconciler.github.urls import split_repo
-from reconciler.models import Model
+from reconciler.models import Lenient
 
 NO_CACHE = (("Cache-Control", "no-cache"),)
 RAW = (("Accept", "application/vnd.github.raw+json"), *NO_CACHE)
 
 
-class _Lenient(Model):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Object(_Lenient):
+class _Object(Lenient):
     sha: str
 
 
-class Ref(_Lenient):
+class Ref(Lenient):
     """``GET …/git/ref/heads/{branch}``: the branch and the commit it points at."""
 
     object: _Object
 
 
-class Commit(_Lenient):
+class Commit(Lenient):
     """A commit as created or read: its sha and its tree's."""
 
     sha: str
     tree: _Object
 
 
-class Tree(_Lenient):
+class Tree(Lenient):
     sha: str
 
 
-class Run(_Lenient):
+class Run(Lenient):
     """A workflow run, as far as a lock's owner goes."""
 
     id: int

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import ConfigDict
-
-from reconciler.models import Model
+from reconciler.models import Lenient
 
 
-class Holder(Model):
+class Holder(Lenient):
     """Who holds a state's lock: the JSON record in the local ``<state>.lock``, only ever used for
     messages there (docs/state.md)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
     lock_id: str
     pid: int
